@@ -1,0 +1,196 @@
+"""Outbox benchmarks (printed, never asserted): enqueue time for a 100,000-recipient milestone
+broadcast on SQLite, sustained send rate against the fake Bot API's flood limits (30/s
+time-scaled, 30/s real time, 1,000/s paid broadcast) and live-reply latency meanwhile.
+
+`python -m bench.bench_outbox [--recipients 100000] [--seconds 30]`
+
+The fake Bot API (tests/fakes/telegram_api.py, in its own process) enforces its token buckets and answers 429
+beyond them, so a sender that went over its ceiling would show flood waits, not a higher rate.
+Time scaling: RateLimits(scale=k) multiplies every server limit by k and the sender's budget
+is set to the same k×30/s, so the fraction of the ceiling reached is the figure that carries
+over; a full 100,000 run at 30/s lasts 100,000 / (30 × fraction) seconds (≈ 56 min)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from bench.botapi_channel import BotApiChannel
+from bot.channels.base import Outgoing, Pacing
+from bot.clock import SystemClock
+from bot.config import SenderConfig
+from bot.messages import LIVE
+from bot.sender import Sender
+from handlers import milestones
+from storage.db import Store
+from storage.models import Identity, Person
+from storage.repos.outbox import OutboxRepo
+from tests.fakes.telegram_api import DEFAULT_TOKEN, RateLimits
+
+PROJECT = "安居·云栖府"
+
+
+async def populate(store: Store, count: int) -> None:
+    """`count` buyers of one project, each with a Telegram chat."""
+    now = datetime.now(UTC)
+    async with store.transaction() as session:
+        people = [
+            {
+                "id": i + 1,
+                "name": f"买家{i}",
+                "phone": f"139{i:08d}",
+                "project": PROJECT,
+                "building": f"{i % 20 + 1}栋",
+                "role": "buyer",
+                "language": "zh",
+                "on_roster": True,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i in range(count)
+        ]
+        for start in range(0, count, 5000):
+            await session.execute(insert(Person), people[start : start + 5000])
+        chats = [
+            {
+                "channel": "telegram",
+                "user_id": str(1_000_000 + i),
+                "chat_id": str(1_000_000 + i),
+                "person_id": i + 1,
+                "verified": True,
+                "created_at": now,
+            }
+            for i in range(count)
+        ]
+        for start in range(0, count, 5000):
+            await session.execute(insert(Identity), chats[start : start + 5000])
+
+
+async def enqueue_bench(store: Store, count: int) -> float:
+    await populate(store, count)
+    started = time.perf_counter()
+    async with store.transaction() as session:
+        done = await milestones.announce(
+            session,
+            project=PROJECT,
+            building=None,
+            milestone="topped_out",
+            now=datetime.now(UTC),
+            actor="bench",
+        )
+    elapsed = time.perf_counter() - started
+    print(
+        f"enqueue: {done.enqueued:,} recipients (audience query + outbox insert) in "
+        f"{elapsed:.2f} s on SQLite (goal ≤ 10 s)"
+    )
+    return elapsed
+
+
+async def fake_api(limits: RateLimits) -> tuple[asyncio.subprocess.Process, str]:
+    """The fake Bot API in a child process (its own CPU); returns it and its base URL."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.fake_api_process", "--global-rate",
+        str(limits.global_per_second), "--scale", str(limits.scale), "--burst",
+        str(limits.global_burst), stdout=asyncio.subprocess.PIPE)
+    assert proc.stdout is not None
+    return proc, (await proc.stdout.readline()).decode().strip()
+
+
+async def rate_run(store: Store, label: str, ceiling: float, limits: RateLimits,
+                   config: SenderConfig, seconds: float) -> None:
+    proc, base_url = await fake_api(limits)
+    try:
+        channel = BotApiChannel(base_url, DEFAULT_TOKEN, Pacing(per_second=ceiling,
+                                                                per_chat_interval=1.0))
+        sent_at: dict[int, float] = {}
+        stamps: list[float] = []
+
+        def on_sent(message: Outgoing) -> None:
+            stamps.append(time.monotonic())
+            sent_at[message.id] = stamps[-1]
+
+        channel.on_sent = on_sent
+        sender = Sender(store, {"telegram": channel}, SystemClock(), config)
+        stop = asyncio.Event()
+        loop = asyncio.create_task(sender.run(stop))
+        probes: dict[int, float] = {}
+        started = time.monotonic()
+        n = 0
+        while time.monotonic() - started < seconds:
+            await asyncio.sleep(0.5)
+            async with store.transaction() as session:
+                row = await OutboxRepo(session).enqueue(
+                    channel="telegram",
+                    chat_id=str(900 + n % 50),
+                    payload={"text": "live"},
+                    now=datetime.now(UTC),
+                    priority=LIVE,
+                )
+            probes[row.id] = time.monotonic()
+            sender.notify()
+            n += 1
+        stop.set()
+        await loop
+        await channel.stop()
+    finally:
+        proc.kill()
+        await proc.wait()
+    window = [t for t in stamps if started + 2 <= t <= started + seconds]
+    rate = len(window) / (seconds - 2) if seconds > 2 else 0.0
+    waits = sorted(sent_at[i] - t for i, t in probes.items() if i in sent_at)
+    p95 = waits[int(len(waits) * 0.95) - 1] if waits else float("nan")
+    print(
+        f"{label}: {len(stamps):,} sent in {seconds:.0f} s; sustained {rate:.1f}/s = "
+        f"{rate / ceiling:.1%} of the {ceiling:g}/s ceiling (goal ≥ 95 %); 429 answers "
+        f"{channel.flood_waits}; live replies {len(waits)}/{len(probes)} delivered, latency "
+        f"p50 {statistics.median(waits) if waits else float('nan'):.3f} s, p95 {p95:.3f} s, "
+        f"max {max(waits, default=float('nan')):.3f} s"
+    )
+
+
+async def main(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store.from_url(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        await store.upgrade()
+        await enqueue_bench(store, args.recipients)
+        scaled = RateLimits(scale=10, global_burst=10)
+        await rate_run(
+            store,
+            "30/s ceiling, time-scaled ×10 (300/s)",
+            300,
+            scaled,
+            SenderConfig(),
+            args.seconds,
+        )
+        real = RateLimits(global_burst=5)
+        await rate_run(store, "30/s ceiling, real time", 30, real, SenderConfig(), args.seconds)
+        paid = RateLimits(global_per_second=1000, global_burst=20)
+        config = SenderConfig(
+            paid_broadcast=True, paid_per_second=1000, concurrency=args.concurrency
+        )
+        await rate_run(
+            store,
+            f"1,000/s paid broadcast (concurrency {args.concurrency})",
+            1000,
+            paid,
+            config,
+            args.seconds,
+        )
+        await store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--recipients", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--concurrency", type=int, default=16)
+    sys.exit(asyncio.run(main(parser.parse_args())))

@@ -1,0 +1,1 @@
+"""Anju's runtime: configuration, wiring, channels, the outbox sender and the scheduler."""

@@ -1,0 +1,1 @@
+"""Channel adapters: each turns raw events into InboundMessage and renders outbox rows."""

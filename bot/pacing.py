@@ -1,0 +1,125 @@
+"""Send pacing: a global budget per channel plus per-chat budgets, as reserved time slots.
+
+Each budget is a GCRA ("virtual scheduling") limiter: reserving a slot returns the monotonic
+time at which a message may go and moves the budget's theoretical arrival time on by one
+interval. A row is only scheduled when both its chat's slot and the channel's global slot are
+close (see `Sender`), so rows never sit leased for long waiting on a slow chat."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from bot.channels.base import Pacing
+from bot.config import SenderConfig
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The resolved pacing of one channel (after config overrides)."""
+
+    per_second: float
+    per_chat_interval: float
+    group_per_minute: float
+    chat_burst: int = 3
+    group_burst: int = 5
+    global_burst: int = 1
+
+
+def resolve(name: str, pacing: Pacing, config: SenderConfig) -> Budget:
+    """The channel's own pacing, overridden by `[sender.pacing.<name>]`, paid mode applied."""
+    override = config.pacing.get(name)
+    per_second = pacing.per_second
+    interval = pacing.per_chat_interval
+    group = pacing.group_per_minute
+    chat_burst, group_burst, global_burst = 3, 5, 1
+    if override is not None:
+        per_second = override.per_second if override.per_second is not None else per_second
+        if override.per_chat_interval is not None:
+            interval = override.per_chat_interval
+        group = override.group_per_minute if override.group_per_minute is not None else group
+        chat_burst = override.chat_burst
+        group_burst = override.group_burst
+        global_burst = override.global_burst
+    if config.paid_broadcast and name in config.paid_channels:
+        per_second = max(per_second, config.paid_per_second)
+    return Budget(per_second, interval, group, chat_burst, group_burst, global_burst)
+
+
+class Gcra:
+    """One rate limit: `rate` per second with bursts of `burst` messages."""
+
+    __slots__ = ("interval", "tat", "tolerance")
+
+    def __init__(self, rate: float, burst: int = 1) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.tolerance = max(0, burst - 1) * self.interval
+        self.tat = 0.0
+
+    def earliest(self, now: float) -> float:
+        """The first moment a message may go, without reserving it."""
+        return max(now, self.tat - self.tolerance)
+
+    def reserve(self, at: float) -> None:
+        """Takes the slot at `at` (which must be ≥ `earliest`)."""
+        self.tat = max(self.tat, at) + self.interval
+
+
+def is_group(chat_id: str) -> bool:
+    """Telegram group and supergroup ids are negative; every other chat is private."""
+    return chat_id.startswith("-")
+
+
+class ChannelPacer:
+    """The global budget of one channel and the budgets of its chats."""
+
+    def __init__(self, budget: Budget, overall: Gcra | None = None) -> None:
+        self.budget = budget
+        self.overall = overall or Gcra(budget.per_second, budget.global_burst)
+        self.chats: dict[str, Gcra] = {}
+
+    def _chat(self, chat_id: str) -> Gcra | None:
+        limiter = self.chats.get(chat_id)
+        if limiter is not None:
+            return limiter
+        if is_group(chat_id) and self.budget.group_per_minute:
+            limiter = Gcra(self.budget.group_per_minute / 60.0, self.budget.group_burst)
+        elif self.budget.per_chat_interval:
+            limiter = Gcra(1.0 / self.budget.per_chat_interval, self.budget.chat_burst)
+        else:
+            return None
+        self.chats[chat_id] = limiter
+        return limiter
+
+    def take_chat(self, chat_id: str, slack: float = 0.05) -> bool:
+        """Reserves the chat's next slot if it is due within `slack` seconds; False (nothing
+        reserved) when the chat must wait: its row then goes back to the queue rather than
+        sitting in a lease."""
+        chat = self._chat(chat_id)
+        if chat is None:
+            return True
+        now = time.monotonic()
+        at = chat.earliest(now)
+        if at - now > slack:
+            return False
+        chat.reserve(at)
+        if len(self.chats) > 50_000:
+            self.prune(now)
+        return True
+
+    def take_global(self) -> float:
+        """Reserves the channel's next global slot at send time; returns its monotonic time.
+        Slots are taken in time order, so a stall never turns into a burst afterwards."""
+        at = self.overall.earliest(time.monotonic())
+        self.overall.reserve(at)
+        return at
+
+    def chat_ready_in(self, chat_id: str) -> float:
+        """Seconds until the chat's own budget allows a message."""
+        chat = self._chat(chat_id)
+        now = time.monotonic()
+        return 0.0 if chat is None else max(0.0, chat.earliest(now) - now)
+
+    def prune(self, now: float) -> None:
+        """Forgets chats whose budget is fully replenished."""
+        self.chats = {k: v for k, v in self.chats.items() if v.tat > now}

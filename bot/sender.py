@@ -1,0 +1,303 @@
+"""The outbox sender: claims due rows by priority, paces them per channel and chat, records
+every outcome. See docs/delivery.md for the design.
+
+Crash window: a row is leased (status=sending) in one transaction, sent, then marked sent in
+its own transaction right after the platform answers. A crash between the platform accepting
+the message and that commit is the only way a message goes out twice: the lease expires and
+the row is sent again. At most `concurrency` sends are in flight per sender (default 1), so a
+crash duplicates at most `concurrency` messages (at most one with the default)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from sqlalchemy import text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.channels.base import Channel, Outgoing, Rejected, RetryAfter, SendError, Unreachable
+from bot.clock import Clock
+from bot.config import SenderConfig
+from bot.pacing import ChannelPacer, Gcra, resolve
+from storage.db import Store
+from storage.models import Outbox, Person
+from storage.repos.outbox import FAILED, SENT, UNREACHABLE, OutboxRepo
+
+log = logging.getLogger(__name__)
+
+TICK = 0.25  # seconds of a channel's budget claimed at a time (bounds a live reply's wait)
+LEADER_KEY = 0x616E6A75  # pg advisory lock id ("anju")
+
+
+class LeaderLock:
+    """On PostgreSQL only one sender drains at a time: the holder of a session advisory lock.
+
+    The lock lives on a dedicated connection; if the leader dies, PostgreSQL drops the lock
+    with the connection and a standby takes over on its next try (once a second)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.conn: AsyncConnection | None = None
+        self.tried_at = -math.inf
+
+    async def held(self) -> bool:
+        """Whether this sender leads; tries to become leader at most once a second."""
+        if self.conn is not None:
+            return True
+        if time.monotonic() - self.tried_at < 1.0:
+            return False
+        self.tried_at = time.monotonic()
+        conn = await self.store.engine.connect()
+        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        if await conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": LEADER_KEY}):
+            self.conn = conn
+            log.info("this sender now leads the outbox")
+            return True
+        await conn.close()
+        return False
+
+    async def release(self) -> None:
+        """Gives up leadership (unlocks before the connection returns to the pool)."""
+        if self.conn is None:
+            return
+        conn, self.conn = self.conn, None
+        with contextlib.suppress(Exception):
+            await conn.scalar(text("SELECT pg_advisory_unlock(:k)"), {"k": LEADER_KEY})
+        await conn.close()
+
+
+class SentMarks:
+    """Group commit of "sent" marks: every send waits for its own mark, but marks that arrive
+    together (concurrent sends) share one transaction. The crash window stays one message per
+    send in flight; the write cost per message drops with concurrency."""
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+        self.waiting: list[tuple[int, str | None, asyncio.Future[None]]] = []
+        self.flushing: asyncio.Task[None] | None = None
+
+    async def mark(self, row_id: int, external_id: str | None) -> None:
+        """Returns once the row is committed as sent."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.waiting.append((row_id, external_id, done))
+        if self.flushing is None or self.flushing.done():
+            self.flushing = asyncio.create_task(self._flush())
+        await done
+
+    async def _flush(self) -> None:
+        while self.waiting:
+            batch, self.waiting = self.waiting, []
+            now = self.clock.now()
+            try:
+                async with self.store.transaction() as session:
+                    await session.execute(update(Outbox), [
+                        {"id": row_id, "status": SENT, "sent_at": now, "external_id": ext,
+                         "lease_until": None, "error": None}
+                        for row_id, ext, _ in batch
+                    ])
+            except Exception as exc:
+                for _, _, done in batch:
+                    done.set_exception(exc)
+            else:
+                for _, _, done in batch:
+                    done.set_result(None)
+
+
+class Sender:
+    """Drains the outbox through the channels, at each channel's pace, live replies first."""
+
+    def __init__(
+        self,
+        store: Store,
+        channels: Mapping[str, Channel],
+        clock: Clock,
+        config: SenderConfig | None = None,
+    ) -> None:
+        self.store = store
+        self.channels = dict(channels)
+        self.clock = clock
+        self.config = config or SenderConfig()
+        self.wake = asyncio.Event()
+        self.pacers: dict[str, ChannelPacer] = {}
+        shared: dict[str, Gcra] = {}  # channels with the same `budget_key` share one budget
+        for name, ch in self.channels.items():
+            budget = resolve(name, ch.pacing, self.config)
+            key = getattr(ch, "budget_key", None) or name
+            overall = shared.setdefault(key, Gcra(budget.per_second, budget.global_burst))
+            self.pacers[name] = ChannelPacer(budget, overall)
+        self.paused_until: dict[str, datetime] = {}
+        self.slots = asyncio.Semaphore(self.config.concurrency)
+        self.marks = SentMarks(store, clock)
+        self.in_flight: set[asyncio.Task[None]] = set()
+        use_leader = self.config.leader and store.dialect == "postgresql"
+        self.leader = LeaderLock(store) if use_leader else None
+        self.alive_at = 0.0
+        self.counts: dict[str, int] = {"sent": 0, "failed": 0, "unreachable": 0, "retried": 0}
+
+    def notify(self) -> None:
+        """Something was enqueued: stop waiting and look now."""
+        self.wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Drains until `stop` is set, claiming the next batch once at most half a batch still
+        waits to go; sleeps between polls unless woken. Sends in flight finish before it
+        returns."""
+        try:
+            while not stop.is_set():
+                self.alive_at = time.monotonic()
+                self.wake.clear()
+                try:
+                    handled = await self._schedule(lead=True)
+                except Exception:
+                    log.exception("sender loop error; retrying shortly")
+                    handled = 0
+                timeout = self.config.poll_seconds
+                if handled:
+                    # Backpressure: claim more only when at most half a batch still waits.
+                    limit = max(self.config.concurrency, self._batch(list(self.channels)) // 2)
+                    while len(self.in_flight) > limit:
+                        await asyncio.wait(list(self.in_flight),
+                                           return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                waiters = [asyncio.ensure_future(self.wake.wait()),
+                           asyncio.ensure_future(stop.wait())]
+                await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+                for waiter in waiters:
+                    waiter.cancel()
+        finally:
+            if self.in_flight:
+                await asyncio.gather(*self.in_flight, return_exceptions=True)
+            await self.close()
+
+    async def close(self) -> None:
+        """Releases leadership (PostgreSQL)."""
+        if self.leader is not None:
+            await self.leader.release()
+
+    async def drain_once(self) -> int:
+        """Claims one batch of due rows and delivers them; returns how many were claimed.
+        (Manual draining ignores leadership; only `run` loops elect a leader.)"""
+        handled = await self._schedule(lead=False)
+        if self.in_flight:
+            await asyncio.gather(*list(self.in_flight), return_exceptions=True)
+        return handled
+
+    def _batch(self, names: list[str]) -> int:
+        fastest = max((self.pacers[n].budget.per_second for n in names), default=1.0)
+        return max(1, min(self.config.batch, math.ceil(fastest * TICK)))
+
+    async def _schedule(self, *, lead: bool) -> int:
+        """Claims due rows and starts a delivery task for each; rows whose chat is not ready
+        go back to the queue with a later `not_before`. Returns the number claimed."""
+        if lead and self.leader is not None and not await self.leader.held():
+            return 0
+        now = self.clock.now()
+        names = [n for n in self.channels if self.paused_until.get(n, now) <= now]
+        if not names:
+            return 0
+        lease = timedelta(seconds=self.config.lease_seconds)
+        async with self.store.transaction() as session:
+            rows = await OutboxRepo(session).claim(now, limit=self._batch(names), lease=lease,
+                                                   channels=names)
+        deferred: list[tuple[Outbox, float]] = []
+        for row in rows:
+            pacer = self.pacers[row.channel]
+            if not pacer.take_chat(row.chat_id):
+                deferred.append((row, max(0.2, pacer.chat_ready_in(row.chat_id))))
+                continue
+            task = asyncio.create_task(self._send_when_due(row))
+            self.in_flight.add(task)
+            task.add_done_callback(self.in_flight.discard)
+        if deferred:
+            async with self.store.transaction() as session:
+                repo = OutboxRepo(session)
+                for row, wait in deferred:
+                    await repo.retry_at(row.id, now + timedelta(seconds=wait), row.error or "",
+                                        count=False)
+        return len(rows)
+
+    async def _send_when_due(self, row: Outbox) -> None:
+        """Waits for a send slot (at most `concurrency` in flight), then delivers, unless a
+        429 paused the channel or the lease is nearly over (the row is then left to expire
+        and be claimed again, so it can never be sent by two holders)."""
+        async with self.slots:
+            delay = self.pacers[row.channel].take_global() - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            now = self.clock.now()
+            paused = self.paused_until.get(row.channel)
+            if paused is not None and paused > now:  # a 429 came in meanwhile
+                await self._retry(row, paused, row.error or "", count=False)
+                return
+            margin = timedelta(seconds=min(1.0, self.config.lease_seconds / 4))
+            if row.lease_until is not None and now + margin >= row.lease_until:
+                log.warning("outbox row %s: lease nearly over before sending; left to expire",
+                            row.id)
+                return
+            await self.deliver(row)
+
+    async def deliver(self, row: Outbox) -> None:
+        """Sends one claimed row now and records the outcome."""
+        channel = self.channels[row.channel]
+        message = Outgoing(
+            id=row.id,
+            chat_id=row.chat_id,
+            payload=row.payload,
+            kind=row.kind,
+            case_id=row.case_id,
+            person_id=row.person_id,
+        )
+        try:
+            external_id = await channel.send(message)
+        except RetryAfter as exc:
+            until = self.clock.now() + timedelta(seconds=exc.seconds)
+            self.paused_until[row.channel] = max(until, self.paused_until.get(row.channel, until))
+            log.warning("channel %s asked to retry after %ss", row.channel, exc.seconds)
+            await self._retry(row, until, str(exc), count=False)
+        except Unreachable as exc:
+            await self._unreachable(row, str(exc))
+        except Rejected as exc:
+            await self._finish(row, FAILED, str(exc))
+        except (SendError, OSError, TimeoutError) as exc:
+            await self._backoff(row, exc)
+        except Exception as exc:  # an adapter bug must not kill the sender
+            log.exception("channel %s crashed sending outbox row %s", row.channel, row.id)
+            await self._backoff(row, exc)
+        else:
+            await self.marks.mark(row.id, external_id)
+            self.counts["sent"] += 1
+
+    async def _retry(self, row: Outbox, when: datetime, error: str, *, count: bool) -> None:
+        async with self.store.transaction() as session:
+            await OutboxRepo(session).retry_at(row.id, when, error[:500], count=count)
+        self.counts["retried"] += 1
+
+    async def _backoff(self, row: Outbox, exc: BaseException) -> None:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        if row.attempts >= self.config.max_attempts:
+            log.warning("outbox row %s failed after %s attempts: %s", row.id, row.attempts, error)
+            await self._finish(row, FAILED, error)
+            return
+        when = self.clock.now() + timedelta(seconds=min(300.0, 2.0 ** row.attempts))
+        await self._retry(row, when, error, count=True)
+
+    async def _finish(self, row: Outbox, status: str, error: str) -> None:
+        async with self.store.transaction() as session:
+            await OutboxRepo(session).mark(row.id, status, error[:500])
+        self.counts[status] = self.counts.get(status, 0) + 1
+
+    async def _unreachable(self, row: Outbox, error: str) -> None:
+        async with self.store.transaction() as session:
+            await OutboxRepo(session).mark(row.id, UNREACHABLE, error[:500])
+            if row.person_id is not None:
+                await session.execute(
+                    update(Person).where(Person.id == row.person_id).values(unreachable=True)
+                )
+        self.counts["unreachable"] += 1
+        log.info("recipient of outbox row %s unreachable: %s", row.id, error)

@@ -1,0 +1,280 @@
+"""The rule-based intake classifier: normalise -> segment -> match rules -> score -> decide."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache, partial
+from itertools import pairwise
+from pathlib import Path
+
+import jieba
+
+from nlp.bounds import LazyBounds, Segmenter
+from nlp.matcher import HYPOTHETICAL, OK, Hit, scan, settle
+from nlp.model import AREAS, CATEGORIES, INTENTS, PLACES, Analysis, LazyExplanation
+from nlp.routing import build_routing, route
+from nlp.rules import RuleSet, load_rules
+from nlp.text import new_tokenizer, normalize
+
+_HYPO_DROPS = {("intent", "repair"), ("intent", "complaint")}
+
+
+@lru_cache(maxsize=2)
+def _tokenizer(user_dict: str | None, mtime_ns: int) -> jieba.Tokenizer:
+    return new_tokenizer(Path(user_dict) if user_dict else None)
+
+
+def _tokenizer_for(rules: RuleSet) -> jieba.Tokenizer:
+    ud = rules.user_dict
+    mtime = ud.stat().st_mtime_ns if ud is not None and ud.exists() else 0
+    return _tokenizer(str(ud) if ud else None, mtime)
+
+
+def _best(scores: Mapping[str, float], order: tuple[str, ...]) -> tuple[str, float, float]:
+    """(label, top score, runner-up score); ties go to the earlier label in ``order``."""
+    top_label = order[0]
+    top = scores[top_label]
+    second = float("-inf")
+    for lab in order[1:]:
+        v = scores[lab]
+        if v > top:
+            top_label, top, second = lab, v, top
+        elif v > second:
+            second = v
+    return top_label, top, second if len(order) > 1 else 0.0
+
+
+def _fmt(scores: Mapping[str, float]) -> str:
+    return " ".join(f"{k}={v:g}" for k, v in sorted(scores.items(), key=lambda kv: -kv[1]) if v)
+
+
+class Classifier:
+    """Immutable once built; build a new one (``Classifier.load``) to change rules."""
+
+    def __init__(
+        self,
+        rules: RuleSet,
+        tokenizer: jieba.Tokenizer,
+        routing: Mapping[str, str] | None = None,
+    ) -> None:
+        self.rules = rules
+        self.tokenizer = tokenizer
+        self.segmenter = Segmenter(tokenizer)
+        self._combo_sets = tuple(tuple(frozenset(g) for g in c.groups) for c in rules.combos)
+        self._combo_words = frozenset().union(*(s for g in self._combo_sets for s in g))
+        self.routing = build_routing(routing)
+
+    @classmethod
+    def load(
+        cls, rules_path: Path | None = None, routing: dict[str, str] | None = None
+    ) -> Classifier:
+        rules = load_rules(rules_path)
+        return cls(rules, _tokenizer_for(rules), routing)
+
+    def analyze(self, text: str, *, explain: bool = False) -> Analysis:
+        """Classify one message. The explanation is built now with ``explain=True``,
+        otherwise on first access of ``Analysis.explanation`` (it costs more than the rest)."""
+        norm = normalize(text)
+        lazy = LazyBounds(self.segmenter, norm)  # jieba runs only if a rule needs it
+        hits = scan(self.rules, norm, lazy)
+        settle(self.rules, norm, hits, lazy)
+        return self._decide(text, hits, [] if explain else None)
+
+    def _explain(self, text: str) -> tuple[str, ...]:
+        return tuple(self.analyze(text, explain=True).explanation)
+
+    def _decide(self, text: str, hits: list[Hit], why: list[str] | None) -> Analysis:
+        d = self.rules.decision
+        scores: dict[str, dict[str, float]] = {
+            "intent": dict.fromkeys(INTENTS, 0.0),
+            "category": dict.fromkeys(CATEGORIES, 0.0),
+            "area": dict.fromkeys(AREAS, 0.0),
+            "place": dict.fromkeys(PLACES, 0.0),
+        }
+        matched: list[str] = []
+        urgent = 0.0
+        sarcasm = hypothetical = False
+        fired: set[str] = set()
+        hits = [h for h in hits if h.phrase.scored]
+        live = [h for h in hits if h.status in (OK, HYPOTHETICAL)]
+        nested = any(a.end > b.start for a, b in pairwise(live))
+        # (hits are sorted by start: any containment needs an overlap of neighbours)
+        for h in hits:
+            p = h.phrase
+            if h.status not in (OK, HYPOTHETICAL):
+                if why is not None:
+                    why.append(f"{h.status}: {p.text} ({h.note})")
+                continue
+            hypo = h.status == HYPOTHETICAL
+            outer = (
+                [o for o in live if o.start <= h.start and h.end <= o.end and o is not h]
+                if nested
+                else ()
+            )
+            if not hypo and not outer:  # fast path: everything counts
+                for dim, label, w in p.weights:
+                    scores[dim][label] += w
+                urgent += p.urgent
+                fired.add(p.text)
+                if p.sarcasm:
+                    sarcasm = True
+                    scores["intent"]["complaint"] += float(d["sarcasm_weight"])
+                if p.desc or p.sarcasm:
+                    matched.append(p.text)
+                    if why is not None:
+                        why.append(f"{p.text}: {p.desc}{' sarcasm' if p.sarcasm else ''}")
+                continue
+            parts = []
+            covered = set().union(
+                *(o.phrase.labels for o in outer if len(o.phrase.text) > len(p.text))
+            )
+            for dim, label, w in p.weights:
+                if hypo and (dim in ("category", "area") or (dim, label) in _HYPO_DROPS):
+                    hypothetical = hypothetical or (dim, label) in _HYPO_DROPS
+                    continue
+                if (dim, label) in covered:
+                    continue  # the longer phrase around it already counts for this label
+                scores[dim][label] += w
+                parts.append(f"{dim}:{label}{w:+g}")
+            if p.urgent and not hypo:
+                urgent += p.urgent
+                parts.append(f"urgent{p.urgent:+g}")
+            elif p.urgent:
+                hypothetical = True
+            if p.sarcasm and not hypo:
+                sarcasm = True
+                scores["intent"]["complaint"] += float(d["sarcasm_weight"])
+                parts.append("sarcasm")
+            if not hypo:
+                fired.add(p.text)
+            if parts:
+                matched.append(p.text)
+                tag = f"hypothetical ({h.note}) " if hypo else ""
+                if why is not None:
+                    why.append(f"{tag}{p.text}: {', '.join(parts)}")
+            elif hypo and why is not None:
+                why.append(f"hypothetical: {p.text} ({h.note})")
+        check = not fired.isdisjoint(self._combo_words)
+        for combo, sets in zip(self.rules.combos, self._combo_sets, strict=True) if check else ():
+            if any(fired.isdisjoint(g) for g in sets):
+                continue
+            picks = [next((w for w in g if w in fired), None) for g in combo.groups]
+            if all(picks):
+                urgent += combo.weight
+                matched.extend(w for w in picks if w and w not in matched)
+                if why is not None:
+                    why.append(
+                        f"combo {combo.name}: {' + '.join(map(str, picks))} urgent{combo.weight:+g}"
+                    )
+        intent_s = scores["intent"]
+        if hypothetical:
+            intent_s["inquiry"] += float(d["hypothetical_inquiry_weight"])
+            if why is not None:
+                why.append(f"hypothetical defect -> inquiry{d['hypothetical_inquiry_weight']:+g}")
+        if sarcasm and intent_s["praise"]:
+            intent_s["complaint"] += intent_s["praise"]
+            intent_s["praise"] = 0.0
+            if why is not None:
+                why.append("sarcasm: praise counted as complaint")
+        is_urgent = urgent >= float(d["urgent_threshold"])
+        if is_urgent and intent_s["repair"] + intent_s["complaint"] <= 0:
+            intent_s["repair"] += float(d["urgent_repair_bonus"])
+        self._implied(scores, why)
+        if why is not None:
+            why.append(f"intent scores: {_fmt(intent_s) or 'none'}")
+        intent, s1, s2 = _best(intent_s, INTENTS)
+        if s1 < float(d["min_intent_score"]):
+            intent = "other"
+        intent = self._overrides(intent, intent_s, why)
+        if intent != "other":
+            s1 = intent_s[intent]
+            s2 = max(v for k, v in intent_s.items() if k != intent)
+        k = float(d["score_k"])
+        conf = s1 / (s1 + max(s2, 0.0) + k) if s1 > 0 else 0.3
+        category = area = place = None
+        if intent == "complaint":
+            category, conf = self._sub(scores, "category", CATEGORIES, conf, why)
+        elif intent == "repair":
+            area, conf = self._sub(scores, "area", AREAS, conf, why)
+            plab, p1, _ = _best(scores["place"], PLACES)
+            place = plab if p1 > 0 else None
+            pub = scores["place"]["public_area"]
+            if pub >= float(d["public_place_wins"]) and area not in (
+                "elevator",
+                "gas",
+                "public_area",
+            ):
+                if why is not None:
+                    why.append(f"shared-space place {pub:g}: area {area} -> public_area")
+                area = "public_area"
+        if why is not None:
+            why.append(f"urgent score {urgent:g} (threshold {d['urgent_threshold']:g})")
+        dept = route(self.routing, intent, category)
+        confident = conf >= float(d["confident_score"])
+        if why is not None:
+            why.append(
+                f"decision: {intent} score {conf:.2f} {'confident' if confident else 'unsure'} -> {dept}"
+            )
+        return Analysis(
+            text=text,
+            intent=intent,
+            category=category,
+            area=area,
+            place=place,
+            urgent=is_urgent,
+            department=dept,
+            score=round(min(max(conf, 0.0), 1.0), 4),
+            confident=confident,
+            matched=tuple(matched),
+            explanation=tuple(why)
+            if why is not None
+            else LazyExplanation(partial(self._explain, text)),
+        )
+
+    def _sub(
+        self,
+        scores: dict[str, dict[str, float]],
+        dim: str,
+        order: tuple[str, ...],
+        conf: float,
+        why: list[str] | None,
+    ) -> tuple[str, float]:
+        d = self.rules.decision
+        label, t1, t2 = _best(scores[dim], order)
+        if why is not None:
+            why.append(f"{dim} scores: {_fmt(scores[dim]) or 'none'}")
+        if t1 > 0:
+            return label, conf * (0.5 + 0.5 * t1 / (t1 + max(t2, 0.0) + 0.5))
+        if dim == "category" and (
+            sum(scores["area"].values()) > 0 or scores["intent"]["repair"] > 0
+        ):
+            return "quality", conf * 0.7
+        return str(d[f"default_{dim}"]), conf * 0.6
+
+    def _implied(self, scores: dict[str, dict[str, float]], why: list[str] | None) -> None:
+        """Object words imply a repair, complaint-category words a complaint (weakly)."""
+        d = self.rules.decision
+        for dim, intent in (("area", "repair"), ("category", "complaint")):
+            top = max(scores[dim].values())
+            if top > 0:
+                bonus = min(top * float(d[f"{dim}_implies_factor"]), float(d[f"{dim}_implies_cap"]))
+                scores["intent"][intent] += bonus
+                if why is not None:
+                    why.append(f"{dim} words imply {intent}{bonus:+.2g}")
+
+    def _overrides(self, intent: str, s: dict[str, float], why: list[str] | None) -> str:
+        """Precedence rules between intents that plain scores get wrong."""
+        d = self.rules.decision
+        if intent == "repair" and s["complaint"] >= float(d["complaint_over_repair"]):
+            if why is not None:
+                why.append(
+                    f"complaint marker {s['complaint']:g} >= {d['complaint_over_repair']:g}: complaint"
+                )
+            return "complaint"
+        if intent == "inquiry" and s["repair"] >= float(d["repair_over_inquiry"]):
+            if why is not None:
+                why.append(
+                    f"repair {s['repair']:g} >= {d['repair_over_inquiry']:g} with a question: repair"
+                )
+            return "repair"
+        return intent

@@ -1,0 +1,103 @@
+"""Tuning tools behind ``anju classify`` and ``anju parse-date``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from nlp.classifier import Classifier
+from nlp.dates import format_when, parse_when
+from nlp.evaluate import evaluate, format_report, load_jsonl
+
+FIELDS = ("text", "intent", "category", "area", "urgent", "department", "score", "matched")
+
+
+def _texts(stream: TextIO) -> list[str]:
+    out = []
+    for line in stream:
+        line = line.rstrip("\n")
+        if not line.strip():
+            continue
+        if line.lstrip().startswith("{"):
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                obj = None
+            if isinstance(obj, dict) and isinstance(obj.get("text"), str):
+                out.append(obj["text"])
+                continue
+        out.append(line)
+    return out
+
+
+def classify_command(argv: list[str]) -> int:
+    """``anju classify [FILE] [--explain] [--eval FILE.jsonl] [--rules PATH]``."""
+    ap = argparse.ArgumentParser(prog="anju classify", description="Classify owner messages.")
+    ap.add_argument(
+        "file", nargs="?", help="text lines or JSONL with a 'text' field (default stdin)"
+    )
+    ap.add_argument("--explain", action="store_true", help="add the reasoning to each result")
+    ap.add_argument("--eval", metavar="FILE.jsonl", help="score a labelled set instead")
+    ap.add_argument(
+        "--rules", metavar="PATH", help="rule file to use (default nlp/rules/rules.toml)"
+    )
+    ap.add_argument("--max-errors", type=int, default=200, help="misclassified lines to list")
+    args = ap.parse_args(argv)
+    try:
+        clf = Classifier.load(Path(args.rules) if args.rules else None)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.eval:
+        try:
+            rows = load_jsonl(Path(args.eval))
+        except (OSError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(format_report(evaluate(clf, rows), max_errors=args.max_errors))
+        return 0
+    if args.file:
+        with open(args.file, encoding="utf-8") as fh:
+            texts = _texts(fh)
+    else:
+        texts = _texts(sys.stdin)
+    for text in texts:
+        a = clf.analyze(text)
+        full = a.as_dict(explain=args.explain)
+        out = {k: full[k] for k in FIELDS}
+        if args.explain:
+            out.update(place=a.place, confident=a.confident, explanation=full["explanation"])
+        print(json.dumps(out, ensure_ascii=False))
+    return 0
+
+
+def parse_date_command(argv: list[str]) -> int:
+    """``anju parse-date TEXT [--now ISO] [--tz TZ] [--mode future|past|any]``."""
+    ap = argparse.ArgumentParser(
+        prog="anju parse-date", description="Parse a Chinese/English time."
+    )
+    ap.add_argument("text", nargs="+")
+    ap.add_argument("--now", help="reference time, ISO 8601 (default: now)")
+    ap.add_argument("--tz", default="Asia/Shanghai")
+    ap.add_argument("--mode", choices=("future", "past", "any"), default="future")
+    ap.add_argument("--format", action="store_true", help="also print the display form")
+    args = ap.parse_args(argv)
+    zone = ZoneInfo(args.tz)
+    now = datetime.fromisoformat(args.now) if args.now else datetime.now(zone)
+    expr = parse_when(" ".join(args.text), now, tz=args.tz, mode=args.mode)
+    if expr is None:
+        print("not understood")
+        return 1
+    if expr.kind == "point":
+        print(expr.start.isoformat())
+    else:
+        assert expr.end is not None
+        print(f"{expr.start.isoformat()}/{expr.end.isoformat()}")
+    if args.format:
+        print(format_when(expr))
+    return 0

@@ -1,0 +1,224 @@
+"""Load the supervisor-editable rule file (TOML) into an immutable, compiled rule set."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from nlp.model import AREAS, CATEGORIES, INTENTS, PLACES
+
+RULES_DIR = Path(__file__).resolve().parent / "rules"
+DEFAULT_RULES_PATH = RULES_DIR / "rules.toml"
+
+#: label dimensions of the rule file and their allowed labels
+DIMENSIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {"intent": INTENTS, "category": CATEGORIES, "area": AREAS, "place": PLACES}
+)
+
+
+class RulesError(ValueError):
+    """The rule file is malformed; the message says where."""
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """One phrase of the rule file with everything it contributes."""
+
+    text: str
+    weights: tuple[tuple[str, str, float], ...] = ()  # (dimension, label, weight)
+    urgent: float = 0.0
+    blocker: bool = False
+    sarcasm: bool = False
+    latin: bool = False  # needs word boundaries
+    prefix: bool = False  # latin keyword written "leak*": any word starting with it
+    labels: frozenset[tuple[str, str]] = frozenset()
+    desc: str = ""  # "intent:repair+3, area:plumbing+3" for explanations
+    scored: bool = True  # counts towards a score (a pure blocker does not)
+
+
+@dataclass(frozen=True)
+class Combo:
+    """Urgent when one phrase of every group occurs in the message."""
+
+    name: str
+    groups: tuple[tuple[str, ...], ...]
+    weight: float
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    phrases: Mapping[str, Phrase]
+    first_index: Mapping[str, tuple[int, ...]]  # first char -> phrase lengths, longest first
+    trie: dict[str, Any]  # char -> [Phrase ending there or None, {next char: node}]
+    negation_re: re.Pattern[str]
+    hypothetical_re: re.Pattern[str]
+    clause_re: re.Pattern[str]
+    combos: tuple[Combo, ...]
+    decision: Mapping[str, Any]
+    user_dict: Path | None
+    source: Path | None = None
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+
+_DECISION_DEFAULTS: dict[str, Any] = {
+    "urgent_threshold": 3.0,
+    "min_intent_score": 1.0,
+    "score_k": 1.0,
+    "confident_score": 0.55,
+    "hypothetical_inquiry_weight": 2.0,
+    "urgent_repair_bonus": 2.0,
+    "default_category": "service",
+    "default_area": "other",
+    "sarcasm_weight": 2.0,
+    "public_place_wins": 3.0,
+    "area_implies_factor": 0.5,
+    "area_implies_cap": 1.5,
+    "category_implies_factor": 0.3,
+    "category_implies_cap": 1.2,
+    "complaint_over_repair": 4.0,
+    "repair_over_inquiry": 4.0,
+}
+
+
+def _alternation(words: list[str]) -> str:
+    parts = []
+    for w in sorted(set(words), key=len, reverse=True):
+        esc = re.escape(w)
+        parts.append(rf"\b{esc}\b" if w.isascii() and w.isalpha() else esc)
+    return "|".join(parts) or r"(?!x)x"
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.data: dict[str, dict[str, Any]] = {}
+
+    def _entry(self, raw: str, where: str) -> dict[str, Any]:
+        if not isinstance(raw, str) or not raw.strip():
+            raise RulesError(f"{where}: empty phrase")
+        text = raw.strip().lower()
+        prefix = text.endswith("*") and text[:-1].isascii()
+        text = text.rstrip("*") if prefix else text
+        e = self.data.setdefault(
+            text,
+            {"weights": [], "urgent": 0.0, "blocker": False, "sarcasm": False, "prefix": False},
+        )
+        e["prefix"] = e["prefix"] or prefix
+        return e
+
+    def weights(self, dim: str, label: str, table: Mapping[str, Any]) -> None:
+        for raw, w in table.items():
+            if not isinstance(w, int | float):
+                raise RulesError(f"[{dim}.{label}] {raw!r}: weight must be a number, got {w!r}")
+            self._entry(raw, f"[{dim}.{label}]")["weights"].append((dim, label, float(w)))
+
+    def build(self) -> dict[str, Phrase]:
+        out = {}
+        for text, e in self.data.items():
+            parts = [f"{d}:{lab}{w:+g}" for d, lab, w in e["weights"]]
+            parts += [f"urgent{e['urgent']:+g}"] if e["urgent"] else []
+            out[text] = Phrase(
+                labels=frozenset((d, lab) for d, lab, _ in e["weights"]),
+                desc=", ".join(parts),
+                text=text,
+                weights=tuple(e["weights"]),
+                urgent=e["urgent"],
+                blocker=e["blocker"],
+                sarcasm=e["sarcasm"],
+                latin=text.isascii(),
+                prefix=e["prefix"],
+                scored=not e["blocker"] or bool(e["weights"]) or bool(e["urgent"]),
+            )
+        return out
+
+
+def _str_list(doc: Mapping[str, Any], section: str, key: str) -> list[str]:
+    value = doc.get(section, {}).get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RulesError(f"[{section}] {key} must be a list of strings")
+    return [v.strip().lower() for v in value if v.strip()]
+
+
+def parse_rules(doc: Mapping[str, Any], source: Path | None = None) -> RuleSet:
+    """Compile a parsed TOML document (see docs/nlp.md for the format)."""
+    b = _Builder()
+    for dim, labels in DIMENSIONS.items():
+        section = doc.get(dim, {})
+        for label, table in section.items():
+            if label not in labels:
+                raise RulesError(f"[{dim}.{label}]: unknown label; expected one of {labels}")
+            b.weights(dim, label, table)
+    for raw, w in doc.get("urgent", {}).get("words", {}).items():
+        b._entry(raw, "[urgent.words]")["urgent"] += float(w)
+    for raw in _str_list(doc, "blockers", "phrases"):
+        b._entry(raw, "[blockers]")["blocker"] = True
+    for raw in _str_list(doc, "sarcasm", "markers"):
+        b._entry(raw, "[sarcasm]")["sarcasm"] = True
+    combos = []
+    for i, c in enumerate(doc.get("urgent", {}).get("combo", [])):
+        groups = tuple(tuple(str(p).lower() for p in g) for g in c.get("groups", []))
+        if len(groups) < 2:
+            raise RulesError(f"[[urgent.combo]] #{i + 1}: needs at least two groups")
+        for g in groups:
+            for p in g:
+                b._entry(p, f"[[urgent.combo]] {c.get('name', i + 1)}")
+        combos.append(
+            Combo(str(c.get("name", f"combo {i + 1}")), groups, float(c.get("weight", 3)))
+        )
+    phrases = b.build()
+    lengths: dict[str, set[int]] = {}
+    for text in phrases:
+        lengths.setdefault(text[0], set()).add(len(text))
+    first_index = {ch: tuple(sorted(ls, reverse=True)) for ch, ls in lengths.items()}
+    trie: dict[str, Any] = {}  # char -> [Phrase ending here or None, {char: child}]
+    for text, phrase in phrases.items():
+        kids = trie
+        node: list[Any] = []
+        for ch in text:
+            node = kids.setdefault(ch, [None, {}])
+            kids = node[1]
+        node[0] = phrase
+    negators = _str_list(doc, "negation", "negators")
+    fillers = _str_list(doc, "negation", "fillers")
+    neg = f"(?:{_alternation(negators)})(?:{_alternation(fillers)})?$"
+    hypo = _str_list(doc, "hypothetical", "markers")
+    clause = doc.get("negation", {}).get("clause_breaks", "，,。.!！?？;；\n~")
+    decision = dict(_DECISION_DEFAULTS)
+    decision.update(doc.get("decision", {}))
+    meta = doc.get("meta", {})
+    user_dict = None
+    if "dictionary" in meta:
+        base = source.parent if source else RULES_DIR
+        user_dict = base / str(meta["dictionary"])
+    counts = {
+        "phrases": len(phrases),
+        "blockers": sum(p.blocker for p in phrases.values()),
+        "combos": len(combos),
+    }
+    return RuleSet(
+        phrases=phrases,  # plain dicts: looked up in the hot loop (treat as read-only)
+        first_index=first_index,
+        trie=trie,
+        negation_re=re.compile(neg),
+        hypothetical_re=re.compile(_alternation(hypo)),
+        clause_re=re.compile(f"[{re.escape(clause)}]"),
+        combos=tuple(combos),
+        decision=MappingProxyType(decision),
+        user_dict=user_dict,
+        source=source,
+        counts=MappingProxyType(counts),
+    )
+
+
+def load_rules(path: Path | None = None) -> RuleSet:
+    """Read and compile a rule file (default: ``nlp/rules/rules.toml``)."""
+    path = Path(path) if path else DEFAULT_RULES_PATH
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(f"{path}: {exc}") from exc
+    return parse_rules(doc, source=path)

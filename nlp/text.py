@@ -1,0 +1,80 @@
+"""Text normalisation and segmentation: NFKC, traditional->simplified, length cap, jieba."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import jieba
+from opencc import OpenCC
+
+#: Messages are cut to this many characters before any further work.
+MAX_CHARS = 1000
+
+_opencc_lock = threading.Lock()
+_SPACE_RE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1)
+def _converter() -> tuple[OpenCC, frozenset[str]]:
+    conv = OpenCC("t2s")
+    conv.convert("")  # loads the dictionaries
+    trad: set[str] = set()
+    for chain in conv._dict_chain_data:  # [(max_len, min_len, {trad: simp})...]
+        for entry in chain:
+            for key, value in entry[2].items():
+                if len(key) == 1 and key != value:  # characters only: phrases hold common chars
+                    trad.add(key)
+    return conv, frozenset(trad)
+
+
+def to_simplified(text: str) -> str:
+    """Traditional -> simplified; skips OpenCC entirely when nothing is traditional."""
+    conv, trad = _converter()
+    if trad.isdisjoint(text):
+        return text
+    with _opencc_lock:  # the pure-python converter keeps a cache dict
+        return str(conv.convert(text))
+
+
+def normalize(text: str, max_chars: int = MAX_CHARS) -> str:
+    """NFKC, cap, simplified Chinese, lower-case Latin, collapsed whitespace."""
+    text = unicodedata.normalize("NFKC", text[: max_chars * 2])[:max_chars]
+    text = to_simplified(text).lower()
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def new_tokenizer(user_dict: Path | None) -> jieba.Tokenizer:
+    """A private jieba tokenizer with the domain dictionary loaded (quietly)."""
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    if user_dict is not None and user_dict.exists():
+        # read it ourselves: jieba.load_userdict leaves the file open
+        for line in user_dict.read_text(encoding="utf-8").splitlines():
+            parts = line.split("#", 1)[0].split()
+            if not parts:
+                continue
+            freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+            tok.add_word(parts[0], freq)  # no frequency: jieba picks just enough to keep it whole
+    return tok
+
+
+def segment(tok: jieba.Tokenizer, text: str) -> list[str]:
+    """Segment without HMM (HMM is quadratic on long runs of unknown characters)."""
+    return list(tok.cut(text, HMM=False))
+
+
+def boundaries(tokens: list[str]) -> frozenset[int]:
+    """Character offsets where a token starts or ends."""
+    out = {0}
+    pos = 0
+    for t in tokens:
+        pos += len(t)
+        out.add(pos)
+    return frozenset(out)

@@ -1,0 +1,136 @@
+"""Staff in a forum group: relay both ways, notes, state changes, refusals, lost topics."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storage.models import CaseEvent
+from tests.fakes import SentRecord
+from tests.telegram.conftest import OUTSIDER, OWNER, STAFF_GROUP, STAFFER, Live, eventually
+
+
+async def open_case(live: Live) -> SentRecord:
+    """张伟 binds his phone and reports a gas leak; returns the card in the staff topic."""
+    since = await live.owner_says(contact="+86 138 0013 8001")
+    await live.reply_to_owner(since, "张伟")
+    since = await live.owner_says("厨房燃气泄漏了，味道很大！")
+    await live.reply_to_owner(since, "工单")
+    card = await live.in_staff(since, "紧急工单")
+    await eventually(lambda: _has_card(live, card))
+    return card
+
+
+async def _has_card(live: Live, card: SentRecord) -> bool:
+    return (await live.case()).staff_message_id == str(card.message_id)
+
+
+def staff_says(live: Live, card: SentRecord, text: str, user: int = STAFFER) -> int:
+    since = live.mark()
+    live.fake.inject_message(STAFF_GROUP, user, text, message_thread_id=card.message_thread_id)
+    return since
+
+
+async def test_owner_and_staff_messages_are_relayed_both_ways(live: Live) -> None:
+    card = await open_case(live)
+    since = await live.owner_says("阀门已经关了，还要做什么？")
+    copied = await live.in_staff(since, "阀门已经关了")
+    assert copied.message_thread_id == card.message_thread_id
+
+    since = staff_says(live, card, "请开窗通风，维修师傅10分钟后到。")
+    relayed = await live.reply_to_owner(since, "维修师傅10分钟后到")
+    assert "客服回复" in (relayed.text or "")
+    assert "客服小王" not in (relayed.text or "") and str(STAFFER) not in (relayed.text or "")
+
+
+async def test_internal_notes_are_never_relayed(live: Live) -> None:
+    card = await open_case(live)
+    since = staff_says(live, card, "# 业主脾气急，注意沟通")
+    staff_says(live, card, "/note 已通知燃气公司")
+    marker = staff_says(live, card, "师傅已出发")
+    await live.reply_to_owner(marker, "师傅已出发")
+    to_owner = [r.text or "" for r in live.fake.sent[since:] if r.chat_id == OWNER]
+    assert not any("脾气" in t or "燃气公司" in t for t in to_owner)
+    async with live.store.transaction() as session:
+        notes = (await session.scalars(select(CaseEvent.text).where(
+            CaseEvent.type == "note"))).all()
+    assert set(notes) == {"业主脾气急，注意沟通", "已通知燃气公司"}
+
+
+async def test_claim_button_and_resolve_notify_the_owner_and_the_topic(live: Live) -> None:
+    card = await open_case(live)
+    since = live.mark()
+    live.fake.inject_callback(STAFF_GROUP, STAFFER, f"case:claim:{(await live.case()).id}",
+                              card.message_id or 0)
+    notice = await live.reply_to_owner(since, "状态更新")
+    assert "已受理" in (notice.text or "") or "负责" in (notice.text or "")
+    shown = await live.in_staff(since, "📌")
+    assert shown.message_thread_id == card.message_thread_id
+
+    since = staff_says(live, card, "/resolve 已更换燃气阀门")
+    done = await live.reply_to_owner(since, "已更换燃气阀门")
+    assert "状态更新" in (done.text or "")
+    await eventually(lambda: _state_is(live, "resolved"))
+
+
+async def _state_is(live: Live, state: str) -> bool:
+    return (await live.case()).state == state
+
+
+async def test_a_non_member_is_refused_and_nothing_reaches_the_owner(live: Live) -> None:
+    card = await open_case(live)
+    since = live.mark()
+    live.fake.inject_callback(STAFF_GROUP, OUTSIDER, f"case:resolve:{(await live.case()).id}",
+                              card.message_id or 0)
+    refused = await live.in_staff(since, "只有客服中心工作人员")
+    assert refused.chat_id == STAFF_GROUP
+    staff_says(live, card, "我来冒充客服", user=OUTSIDER)
+    await live.in_staff(since + 1, "只有客服中心工作人员")
+    assert (await live.case()).state == "new"
+    assert not [r for r in live.fake.sent[since:] if r.chat_id == OWNER]
+
+
+async def test_owner_cannot_press_staff_buttons(live: Live) -> None:
+    await open_case(live)
+    case = await live.case()
+    since = live.mark()
+    live.fake.inject_callback(OWNER, OWNER, f"case:resolve:{case.id}", 1)
+    await live.reply_to_owner(since)
+    assert (await live.case()).state == "new"
+
+
+async def test_a_deleted_topic_is_recreated_with_the_card(live: Live) -> None:
+    card = await open_case(live)
+    assert card.message_thread_id is not None
+    live.fake.delete_topic(STAFF_GROUP, card.message_thread_id)
+    since = await live.owner_says("煤气味越来越大了")
+    topic = await live.fake.wait_for(method="createForumTopic", since=since)
+    assert topic.message_id != card.message_thread_id
+    copied = await live.in_staff(since, "煤气味越来越大了")
+    assert copied.message_thread_id == topic.message_id
+    recard = await live.in_staff(since, "紧急工单")
+    assert recard.message_thread_id == topic.message_id
+
+
+async def test_general_topic_chatter_is_not_a_case_reply(live: Live) -> None:
+    await open_case(live)
+    since = live.mark()
+    live.fake.inject_message(STAFF_GROUP, STAFFER, "大家辛苦了")
+    marker = await live.owner_says("/help")
+    await live.reply_to_owner(marker)
+    assert not [r for r in live.fake.sent[since:] if "大家辛苦了" in (r.text or "")]
+    assert not live.fake.errors
+
+
+async def test_report_command_posts_the_month_summary_for_staff_only(live: Live) -> None:
+    await open_case(live)
+    since = live.mark()
+    live.fake.inject_message(STAFF_GROUP, STAFFER, "/report")
+    summary = await live.fake.wait_for(lambda r: r.chat_id == STAFF_GROUP, since=since)
+    assert "只有客服中心工作人员" not in (summary.text or "")
+    assert "不在任何工单" not in (summary.text or "")
+    since = live.mark()
+    live.fake.inject_message(STAFF_GROUP, STAFFER, "/report 2026-13")
+    await live.in_staff(since, "用法")
+    since = live.mark()
+    live.fake.inject_message(STAFF_GROUP, OUTSIDER, "/report")
+    await live.in_staff(since, "只有客服中心工作人员")

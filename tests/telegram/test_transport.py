@@ -1,0 +1,146 @@
+"""Webhook, groups without topics, supergroup migration, flood control, albums and edits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiohttp
+from sqlalchemy import func, select
+
+from storage.db import Store
+from storage.models import InboundMessage
+from tests.fakes import FakeTelegram, RateLimits
+from tests.telegram.conftest import (
+    OWNER,
+    STAFF_GROUP,
+    STAFFER,
+    Live,
+    eventually,
+    start_app,
+    telegram_config,
+)
+
+
+async def inbound_count(store: Store) -> int:
+    async with store.transaction() as session:
+        return int(await session.scalar(select(func.count()).select_from(InboundMessage)) or 0)
+
+
+async def test_webhook_refuses_a_wrong_secret_and_stores_before_answering(
+    store: Store, fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    fake_telegram.rate_limits = RateLimits.disabled()
+    fake_telegram.add_user(OWNER)
+    config = telegram_config(fake_telegram, tmp_path, mode="webhook", webhook_secret="s3cret")
+    app = await start_app(config, store)
+    try:
+        url = f"http://127.0.0.1:{app.http.port}/telegram/webhook"
+        update = fake_telegram.build_update("message", chat_id=OWNER, user_id=OWNER, text="/start")
+        async with aiohttp.ClientSession() as http:
+            for secret in ("wrong", "", "s3cre"):
+                async with http.post(url, json=update,
+                                     headers={"X-Telegram-Bot-Api-Secret-Token": secret}) as r:
+                    assert r.status == 403
+            assert await inbound_count(store) == 0
+            async with http.post(url, json=update,
+                                 headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"}) as r:
+                assert r.status == 200
+            assert await inbound_count(store) == 1  # stored before the 200
+        await fake_telegram.wait_for(lambda r: r.chat_id == OWNER, timeout=10)
+    finally:
+        await app.stop()
+
+
+async def test_in_a_group_without_topics_replies_to_the_card_form_the_thread(
+    store: Store, fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    fake = fake_telegram
+    fake.rate_limits = RateLimits.disabled()
+    group = -1002000
+    fake.add_user(OWNER)
+    fake.add_group(group, "客服群", is_forum=False)
+    fake.add_user(STAFFER)
+    fake.set_member(group, STAFFER, "member")
+    app = await start_app(telegram_config(fake, tmp_path, staff_chat_id=group), store)
+    live = Live(app, fake, store)
+    try:
+        since = await live.owner_says(contact="+86 138 0013 8001")
+        await live.reply_to_owner(since, "张伟")
+        since = await live.owner_says("厨房燃气泄漏了，味道很大！")
+        card = await fake.wait_for(lambda r: r.chat_id == group and "紧急工单" in (r.text or ""),
+                                   since=since, timeout=10)
+        assert card.message_thread_id is None
+        assert not [r for r in fake.sent if r.method == "createForumTopic"]
+
+        async def recorded() -> bool:
+            return (await live.case()).staff_message_id == str(card.message_id)
+
+        await eventually(recorded)
+        since = live.mark()
+        fake.inject_message(group, STAFFER, "师傅马上到", reply_to_message_id=card.message_id)
+        await live.reply_to_owner(since, "师傅马上到")
+        since = await live.owner_says("好的谢谢")
+        copied = await fake.wait_for(lambda r: r.chat_id == group and "好的谢谢" in (r.text or ""),
+                                     since=since, timeout=10)
+        assert f'"message_id": {card.message_id}' in str(copied.params.get("reply_parameters"))
+    finally:
+        await app.stop()
+
+
+async def test_a_staff_group_upgraded_to_a_supergroup_is_followed(
+    store: Store, fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    fake = fake_telegram
+    fake.rate_limits = RateLimits.disabled()
+    old, new = -3000, -1003000
+    fake.add_user(OWNER)
+    fake.add_group(old, "客服群", chat_type="group")
+    app = await start_app(telegram_config(fake, tmp_path, staff_chat_id=old), store)
+    live = Live(app, fake, store)
+    try:
+        fake.inject_migration(old, new)
+        since = await live.owner_says("厨房燃气泄漏了，味道很大！")
+        card = await fake.wait_for(lambda r: "紧急工单" in (r.text or ""), since=since, timeout=10)
+        assert card.chat_id == new
+    finally:
+        await app.stop()
+
+
+async def test_flood_control_retry_after_is_obeyed(live: Live) -> None:
+    live.fake.fail_next(1, error_code=429, retry_after=1, methods={"sendMessage"})
+    since = await live.owner_says("/start")
+    error = await live.fake.wait_for_error(error_code=429)
+    reply = await live.reply_to_owner(since)
+    assert reply.timestamp - error.timestamp >= 0.9
+
+
+async def test_an_album_is_handled_as_one_message(live: Live) -> None:
+    since = await live.owner_says(photo=True, media_group_id="album-1")
+    await live.owner_says(photo=True, media_group_id="album-1")
+    await live.owner_says(photo=True, media_group_id="album-1")
+    await live.reply_to_owner(since)
+    marker = await live.owner_says("/help")
+    await live.reply_to_owner(marker)
+    answers = [r for r in live.fake.sent[since:marker] if r.chat_id == OWNER]
+    assert len(answers) == 1
+    async with live.store.transaction() as session:
+        rows = (await session.scalars(select(InboundMessage))).all()
+    albums = [r for r in rows if r.payload.get("attachments")]
+    assert len(albums) == 1 and len(albums[0].payload["attachments"]) == 3
+
+
+async def test_edits_and_voice_notes_on_an_open_case_reach_the_topic(live: Live) -> None:
+    since = await live.owner_says(contact="+86 138 0013 8001")
+    await live.reply_to_owner(since, "张伟")
+    since = await live.owner_says("厨房燃气泄漏了，味道很大！")
+    card = await live.in_staff(since, "紧急工单")
+    message = live.fake.inject_message(OWNER, OWNER, "阀门已经关了，还要做什么？")["message"]
+    await live.in_staff(since, "阀门已经关了")
+    since = live.mark()
+    live.fake.inject_edited_message(OWNER, OWNER, message["message_id"], "阀门已经关上了")
+    edited = await live.in_staff(since, "阀门已经关上了")
+    assert edited.message_thread_id == card.message_thread_id
+    since = await live.owner_says(voice=b"OggS voice")
+    await live.reply_to_owner(since)
+    copy = await live.fake.wait_for(method="copyMessage", since=since, timeout=10)
+    assert copy.chat_id == STAFF_GROUP and copy.message_thread_id == card.message_thread_id
