@@ -25,8 +25,8 @@ from bot.clock import Clock
 from bot.config import SenderConfig
 from bot.pacing import ChannelPacer, Gcra, resolve
 from storage.db import Store
-from storage.models import Outbox, Person
-from storage.repos.outbox import FAILED, SENT, UNREACHABLE, OutboxRepo
+from storage.models import Person
+from storage.repos.outbox import FAILED, UNREACHABLE, Claimed, OutboxRepo, mark_sent_many
 
 log = logging.getLogger(__name__)
 
@@ -95,12 +95,8 @@ class SentMarks:
             batch, self.waiting = self.waiting, []
             now = self.clock.now()
             try:
-                async with self.store.transaction() as session:
-                    await session.execute(update(Outbox), [
-                        {"id": row_id, "status": SENT, "sent_at": now, "external_id": ext,
-                         "lease_until": None, "error": None}
-                        for row_id, ext, _ in batch
-                    ])
+                async with self.store.engine.begin() as conn:
+                    await mark_sent_many(conn, [(row_id, ext) for row_id, ext, _ in batch], now)
             except Exception as exc:
                 for _, _, done in batch:
                     done.set_exception(exc)
@@ -203,9 +199,9 @@ class Sender:
             return 0
         lease = timedelta(seconds=self.config.lease_seconds)
         async with self.store.transaction() as session:
-            rows = await OutboxRepo(session).claim(now, limit=self._batch(names), lease=lease,
-                                                   channels=names)
-        deferred: list[tuple[Outbox, float]] = []
+            rows = await OutboxRepo(session).claim_batch(
+                now, limit=self._batch(names), lease=lease, channels=names)
+        deferred: list[tuple[Claimed, float]] = []
         for row in rows:
             pacer = self.pacers[row.channel]
             if not pacer.take_chat(row.chat_id):
@@ -222,7 +218,7 @@ class Sender:
                                         count=False)
         return len(rows)
 
-    async def _send_when_due(self, row: Outbox) -> None:
+    async def _send_when_due(self, row: Claimed) -> None:
         """Waits for a send slot (at most `concurrency` in flight), then delivers, unless a
         429 paused the channel or the lease is nearly over (the row is then left to expire
         and be claimed again, so it can never be sent by two holders)."""
@@ -242,7 +238,7 @@ class Sender:
                 return
             await self.deliver(row)
 
-    async def deliver(self, row: Outbox) -> None:
+    async def deliver(self, row: Claimed) -> None:
         """Sends one claimed row now and records the outcome."""
         channel = self.channels[row.channel]
         message = Outgoing(
@@ -273,12 +269,12 @@ class Sender:
             await self.marks.mark(row.id, external_id)
             self.counts["sent"] += 1
 
-    async def _retry(self, row: Outbox, when: datetime, error: str, *, count: bool) -> None:
+    async def _retry(self, row: Claimed, when: datetime, error: str, *, count: bool) -> None:
         async with self.store.transaction() as session:
             await OutboxRepo(session).retry_at(row.id, when, error[:500], count=count)
         self.counts["retried"] += 1
 
-    async def _backoff(self, row: Outbox, exc: BaseException) -> None:
+    async def _backoff(self, row: Claimed, exc: BaseException) -> None:
         error = f"{type(exc).__name__}: {exc}"[:500]
         if row.attempts >= self.config.max_attempts:
             log.warning("outbox row %s failed after %s attempts: %s", row.id, row.attempts, error)
@@ -287,12 +283,12 @@ class Sender:
         when = self.clock.now() + timedelta(seconds=min(300.0, 2.0 ** row.attempts))
         await self._retry(row, when, error, count=True)
 
-    async def _finish(self, row: Outbox, status: str, error: str) -> None:
+    async def _finish(self, row: Claimed, status: str, error: str) -> None:
         async with self.store.transaction() as session:
             await OutboxRepo(session).mark(row.id, status, error[:500])
         self.counts[status] = self.counts.get(status, 0) + 1
 
-    async def _unreachable(self, row: Outbox, error: str) -> None:
+    async def _unreachable(self, row: Claimed, error: str) -> None:
         async with self.store.transaction() as session:
             await OutboxRepo(session).mark(row.id, UNREACHABLE, error[:500])
             if row.person_id is not None:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
-from bot.messages import PROGRESS, STAFF
+from bot.messages import PROGRESS, STAFF, Attachment
 from handlers.i18n import Texts
 from nlp.routing import DEPARTMENTS, department_name
 from storage.lifecycle import ASSIGNED, IN_PROGRESS, REOPENED, RESOLVED
@@ -38,11 +38,15 @@ async def notify_owner(
     priority: int,
     kind: str,
     person: Person | None,
+    attachments: tuple[Attachment, ...] = (),
 ) -> Outbox:
+    payload: dict[str, object] = {"text": text, "case_number": case.number}
+    if attachments:
+        payload["attachments"] = [a.to_json() for a in attachments]
     return await OutboxRepo(session).enqueue(
         channel=case.channel,
         chat_id=case.chat_id,
-        payload={"text": text, "case_number": case.number},
+        payload=payload,
         now=now,
         priority=priority,
         kind=kind,
@@ -132,17 +136,21 @@ async def set_appointment(
 
 async def staff_reply(
     session: AsyncSession, case: Case, text: str, *, actor: str, now: datetime,
-    tz: str = "Asia/Shanghai",
+    tz: str = "Asia/Shanghai", attachments: tuple[Attachment, ...] = (),
 ) -> Outbox:
-    """Relays a staff answer to the owner, signed as customer service (never the person)."""
+    """Relays a staff answer (text and any photos or files) to the owner, signed as customer
+    service (never the person)."""
     person = await _owner(session, case)
     t = _texts(person, tz)
-    await CaseRepo(session, tz).add_event(case, "message_out", actor=actor, now=now, text=text)
+    data = {"attachments": [a.to_json() for a in attachments]} if attachments else None
+    await CaseRepo(session, tz).add_event(case, "message_out", actor=actor, now=now, text=text,
+                                          data=data)
     if case.first_replied_at is None:
         case.first_replied_at = now
-    signed = t("progress.staff_reply", number=case.number, text=text)
+    body = text or t("progress.staff_media", count=len(attachments))
+    signed = t("progress.staff_reply", number=case.number, text=body)
     return await notify_owner(session, case, signed, now, priority=STAFF, kind="relay",
-                              person=person)
+                              person=person, attachments=attachments)
 
 
 async def add_note(

@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 ACTIONS = {"claim": ASSIGNED, "progress": IN_PROGRESS, "resolve": RESOLVED, "reopen": REOPENED}
 COMMANDS = frozenset({*ACTIONS, "assign", "note", "case", "help", "start", "report",
                       "milestone"})
+# What a staff member may send an owner besides text (a voice note or sticker is not an answer).
+RELAYED_MEDIA = frozenset({"photo", "document", "video"})
 MILESTONE_STATE = "staff.milestone"  # a /milestone preview waiting for 确认发布 / 取消
 MILESTONE_BUTTON = "ms:"  # ms:ok:<token> / ms:no:<token>
 CONFIRM_WORDS = frozenset({"ok", "yes", "confirm", "确认", "确认发布"})
@@ -152,10 +154,11 @@ async def staff_message(ctx: Ctx) -> Step:
     if text.startswith("#"):
         await add_note(ctx.session, case, text[1:].strip(), actor=actor, now=ctx.now)
         return Step([], case=case)
-    if not text:
+    media = tuple(a for a in ctx.msg.attachments if a.kind in RELAYED_MEDIA)
+    if not text and not media:
         return Step([_answer(ctx, t("tg.media_not_relayed"), case)], case=case)
     await staff_reply(ctx.session, case, text, actor=actor, now=ctx.now,
-                      tz=ctx.config.centre.timezone)
+                      tz=ctx.config.centre.timezone, attachments=media)
     return Step([], case=case)
 
 

@@ -517,6 +517,7 @@ class FakeTelegram:
         # Recordings.
         self.calls: list[CallRecord] = []
         self.sent: list[SentRecord] = []
+        self.pinned: dict[int, list[int]] = {}  # chat id → pinned message ids, oldest first
         self.errors: list[ErrorRecord] = []
         self._record_waiters: set[asyncio.Future[None]] = set()
 
@@ -2315,6 +2316,36 @@ class FakeTelegram:
             )
         )
         return msg
+
+    async def _m_pinChatMessage(self, params: JSONDict, uploads: dict[str, _Upload]) -> Any:
+        return self._pin("pinChatMessage", params)
+
+    async def _m_unpinChatMessage(self, params: JSONDict, uploads: dict[str, _Upload]) -> Any:
+        return self._pin("unpinChatMessage", params)
+
+    def _pin(self, method: str, params: JSONDict) -> bool:
+        """Pins need the can_pin_messages right in groups; the pinned ids are kept per chat."""
+        chat = self._resolve_chat(params)
+        message_id = _as_int(params.get("message_id"), "message_id")
+        msg = self._messages.get(chat.id, {}).get(message_id)
+        if msg is None:
+            raise _bad("message to pin not found")
+        if chat.type != "private":
+            status = self._bot_status(chat)
+            if status["status"] not in ("administrator", "creator") or not status.get(
+                "can_pin_messages", True
+            ):
+                raise _bad("not enough rights to manage pinned messages in the chat")
+        pinned = self.pinned.setdefault(chat.id, [])
+        if method == "pinChatMessage":
+            if message_id not in pinned:
+                pinned.append(message_id)
+        elif message_id in pinned:
+            pinned.remove(message_id)
+        self._record_sent(SentRecord(method, chat.id, message_id=message_id,
+                                     message_thread_id=msg.get("message_thread_id"),
+                                     params=params, result=True))
+        return True
 
     async def _m_deleteMessage(self, params: JSONDict, uploads: dict[str, _Upload]) -> Any:
         chat = self._resolve_chat(params)

@@ -42,6 +42,31 @@ async def test_owner_and_staff_messages_are_relayed_both_ways(live: Live) -> Non
     assert "客服小王" not in (relayed.text or "") and str(STAFFER) not in (relayed.text or "")
 
 
+async def test_a_staff_photo_reaches_the_owner_as_a_copy_without_the_staffer(live: Live) -> None:
+    card = await open_case(live)
+    since = live.mark()
+    live.fake.inject_message(STAFF_GROUP, STAFFER, photo=b"\xff\xd8\xffvalve-photo",
+                             caption="阀门在这里，请关闭", message_thread_id=card.message_thread_id)
+    text = await live.reply_to_owner(since, "阀门在这里")
+    assert "客服回复" in (text.text or "")
+    copy = await live.fake.wait_for(lambda r: r.chat_id == OWNER, method="copyMessage",
+                                    since=since)
+    assert copy.params.get("from_chat_id") in (STAFF_GROUP, str(STAFF_GROUP))
+    assert not copy.params.get("caption")  # the caption came once, in the signed text
+    async with live.store.transaction() as session:
+        event = await session.scalar(select(CaseEvent).where(CaseEvent.type == "message_out"))
+    assert event is not None and event.data["attachments"][0]["kind"] == "photo"
+
+
+async def test_a_staff_sticker_is_not_relayed_and_staff_are_told(live: Live) -> None:
+    card = await open_case(live)
+    since = live.mark()
+    live.fake.inject_message(STAFF_GROUP, STAFFER, sticker="👍",
+                             message_thread_id=card.message_thread_id)
+    await live.in_staff(since, "无法转发给业主")
+    assert not [r for r in live.fake.sent[since:] if r.chat_id == OWNER]
+
+
 async def test_internal_notes_are_never_relayed(live: Live) -> None:
     card = await open_case(live)
     since = staff_says(live, card, "# 业主脾气急，注意沟通")
@@ -70,6 +95,30 @@ async def test_claim_button_and_resolve_notify_the_owner_and_the_topic(live: Liv
     done = await live.reply_to_owner(since, "已更换燃气阀门")
     assert "状态更新" in (done.text or "")
     await eventually(lambda: _state_is(live, "resolved"))
+
+
+async def test_an_urgent_card_stays_pinned_until_the_case_is_resolved(live: Live) -> None:
+    card = await open_case(live)
+    await live.fake.wait_for(method="pinChatMessage")
+    assert live.fake.pinned[STAFF_GROUP] == [card.message_id]
+    since = staff_says(live, card, "/resolve 已处理")
+    await live.fake.wait_for(method="unpinChatMessage", since=since)
+    assert live.fake.pinned[STAFF_GROUP] == []
+
+
+async def test_without_the_pin_right_the_urgent_card_still_arrives(live: Live) -> None:
+    live.fake.set_member(STAFF_GROUP, live.fake.bot_id, "administrator",
+                         can_pin_messages=False)
+    card = await open_case(live)
+    assert "紧急工单" in (card.text or "")
+    await eventually(lambda: _pin_refused(live))
+    assert STAFF_GROUP not in live.fake.pinned
+    cards = [r for r in live.fake.sent if "紧急工单" in (r.text or "")]
+    assert cards == [card]  # the refused pin did not make the card go out again
+
+
+async def _pin_refused(live: Live) -> bool:
+    return any(e.method == "pinChatMessage" for e in live.fake.errors)
 
 
 async def _state_is(live: Live, state: str) -> bool:

@@ -11,6 +11,7 @@ import pytest
 from bot.app import App
 from bot.channels.web import WebChannel
 from bot.config import Config, SenderConfig, WebConfig
+from bot.messages import Attachment
 from handlers.casework import staff_reply
 from storage import roster
 from storage.db import Store
@@ -28,12 +29,14 @@ class WebLive:
     channel: WebChannel
     base: str
 
-    async def staff_replies(self, number: str, text: str) -> None:
+    async def staff_replies(self, number: str, text: str,
+                            attachments: tuple[Attachment, ...] = ()) -> None:
         """A staffer answers the case (as the Telegram staff desk would) and the sender wakes."""
         async with self.app.store.transaction() as session:
             case = await CaseRepo(session).by_number(number)
             assert case is not None, number
-            await staff_reply(session, case, text, actor="staff:test", now=self.app.clock.now())
+            await staff_reply(session, case, text, actor="staff:test", now=self.app.clock.now(),
+                              attachments=attachments)
         self.app.sender.notify()
 
 

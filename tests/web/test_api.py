@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot.channels.web.channel import FLOOD_COUNT, MAX_TEXT
 from bot.channels.web.session import Sessions, load_secret
+from bot.messages import Attachment
 from storage.models import Case, Identity, InboundMessage, Outbox
 from tests.web.conftest import WebLive
 
@@ -109,6 +110,34 @@ async def test_staff_reply_arrives_live_and_after_a_drop_in_the_history(live: We
     assert [i["id"] for i in again.history] == sorted(
         {i["id"] for i in again.history}, key=[i["id"] for i in again.history].index)
     assert again.history[0]["client_id"] == "c1"
+
+
+async def test_a_staff_photo_is_shown_to_its_owner_and_to_nobody_else(
+    live: WebLive, tmp_path: Path
+) -> None:
+    photo = tmp_path / "valve.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0valve")
+    sent = Attachment("photo", path=str(photo), name="valve.jpg", mime="image/jpeg")
+    async with aiohttp.ClientSession() as http:
+        token = await new_session(http, live)
+        tab = await Tab(http, live, token).open()
+        number = await report_leak(tab)
+        await live.staff_replies(number, "阀门在这里", (sent,))
+        frames = await tab.until("阀门在这里")
+        files = frames[-1]["files"]
+        assert [f["kind"] for f in files] == ["photo"]
+        url = f"{live.base}{files[0]['url']}"
+        async with http.get(url, headers={"X-Anju-Token": token}) as response:
+            assert response.status == 200
+            assert response.headers["Content-Type"] == "image/jpeg"
+            assert await response.read() == photo.read_bytes()
+        stranger = await new_session(http, live)
+        async with http.get(url, headers={"X-Anju-Token": stranger}) as response:
+            assert response.status == 404
+        async with aiohttp.ClientSession() as anonymous, anonymous.get(url) as response:
+            assert response.status == 401
+        again = await Tab(http, live, token).open()
+    assert any(item.get("files") for item in again.history)
 
 
 async def test_forged_or_missing_tokens_and_foreign_origins_are_refused(live: WebLive) -> None:

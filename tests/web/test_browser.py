@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 from collections.abc import AsyncIterator
@@ -12,8 +13,12 @@ from aiohttp import web
 from playwright.async_api import Browser, Locator, Page, async_playwright, expect
 from sqlalchemy import select
 
+from bot.messages import Attachment
 from storage.models import Case
 from tests.web.conftest import WebLive
+
+PIXEL_PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAA"
+             "AABJRU5ErkJggg==")
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
@@ -56,7 +61,7 @@ def bot_says(page: Page, pattern: str) -> Locator:
 
 
 async def test_owner_reports_a_leak_in_the_browser_and_staff_reply_arrives(
-    live: WebLive, browser: Browser
+    live: WebLive, browser: Browser, tmp_path: Path
 ) -> None:
     context = await browser.new_context(viewport={"width": 390, "height": 780}, locale="zh-CN")
     page = await context.new_page()
@@ -108,6 +113,17 @@ async def test_owner_reports_a_leak_in_the_browser_and_staff_reply_arrives(
     after = await page.locator(".log .msg").all_inner_texts()
     assert after == [text for text in before if text]  # same transcript, same order
     assert await page.locator("#injected").count() == 0
+
+    # A photo from staff shows as an image only this session can load.
+    photo = tmp_path / "valve.png"
+    photo.write_bytes(base64.b64decode(PIXEL_PNG))
+    await live.staff_replies(number.group(), "阀门位置见图",
+                             (Attachment("photo", path=str(photo), name="valve.png",
+                                         mime="image/png"),))
+    image = page.locator(".msg.bot img").last
+    await expect(image).to_be_visible(timeout=TIMEOUT)
+    await image.evaluate("img => img.decode()")  # rejects if the image did not load
+    assert await image.evaluate("img => img.naturalWidth") == 1
     assert errors == []
     await context.close()
 

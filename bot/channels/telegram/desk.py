@@ -21,6 +21,7 @@ from storage.models import Case, Person
 
 log = logging.getLogger(__name__)
 CARD_EVENTS = frozenset({"new", "urgent", "card"})
+DONE_STATES = frozenset({"resolved", "closed", "cancelled"})
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
@@ -75,11 +76,16 @@ class TelegramStaffDesk(Channel):
             if case is not None and (event in ("new", "urgent") or not case.staff_chat_id):
                 card_id = await self._post_card(case, message if event in ("new", "urgent")
                                                 else None)
+                if event == "urgent":
+                    await self._pin(case, card_id, pin=True)
                 if event in CARD_EVENTS:
                     return card_id
             if case is not None and event == "card":  # /case: the card again, in its thread
                 return await self._repost_card(case)
             sent = await self._post_text(message, case)
+            if (case is not None and event == "progress" and case.urgent
+                    and case.state in DONE_STATES and case.staff_message_id):
+                await self._pin(case, case.staff_message_id, pin=False)
             if case is not None and event == "rerouted":
                 await self._follow_department(case)
             return sent
@@ -146,6 +152,22 @@ class TelegramStaffDesk(Channel):
         await self._remember(case, chat_id=str(chat_id), thread=str(thread) if thread else None,
                              message=str(sent.message_id))
         return str(sent.message_id)
+
+    async def _pin(self, case: Case, message_id: str, *, pin: bool) -> None:
+        """Urgent cards stay pinned at the top of the staff group until handled. Best effort:
+        without the pin right the card is still posted, and the group is not told twice."""
+        if not case.staff_chat_id:
+            return
+        chat_id = self.runtime.staff_chats.current(int(case.staff_chat_id))
+        try:
+            if pin:
+                await self.runtime.bot.pin_chat_message(chat_id, int(message_id),
+                                                        disable_notification=False)
+            else:
+                await self.runtime.bot.unpin_chat_message(chat_id, int(message_id))
+        except BadRequest as exc:
+            log.warning("could not %s the card of %s: %s", "pin" if pin else "unpin",
+                        case.number, exc.message)
 
     async def _remember(
         self, case: Case, *, chat_id: str, thread: str | None, message: str | None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
@@ -12,7 +13,7 @@ from telegram.error import Forbidden, TelegramError
 from bot.channels.base import Channel, DispatchFn, Outgoing, Pacing, Unreachable
 from bot.channels.telegram.render import map_error, markup, split_text
 from bot.channels.telegram.runtime import TelegramRuntime
-from bot.messages import STAFF
+from bot.messages import STAFF, Attachment
 from handlers.i18n import Texts
 from storage.db import Store
 from storage.models import Case, Identity, Person
@@ -66,12 +67,34 @@ class TelegramChannel(Channel):
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                 )
                 last_id = str(sent.message_id)
+            for attachment in message.attachments:
+                last_id = await self._send_attachment(int(message.chat_id), attachment) or last_id
         except Forbidden as exc:
             await self._blocked(message, str(exc))
             raise Unreachable(str(exc)) from exc
         except TelegramError as exc:
             raise map_error(exc) from exc
         return last_id
+
+    async def _send_attachment(self, chat_id: int, attachment: Attachment) -> str | None:
+        """A staff photo or file: copied from the staff group (no trace of who sent it), else
+        sent by file_id, else uploaded from the local copy."""
+        bot = self.runtime.bot
+        origin = attachment.extra
+        if "chat_id" in origin and "message_id" in origin:
+            copied = await bot.copy_message(chat_id, int(origin["chat_id"]),
+                                            int(origin["message_id"]), caption="")
+            return str(copied.message_id)
+        source: Any = attachment.file_id
+        if source is None and attachment.path:
+            source = Path(attachment.path)
+        if source is None:
+            return None
+        if attachment.kind == "photo":
+            sent = await bot.send_photo(chat_id, source)
+        else:
+            sent = await bot.send_document(chat_id, source, filename=attachment.name)
+        return str(sent.message_id)
 
     async def _blocked(self, message: Outgoing, error: str) -> None:
         """The owner blocked the bot: mark them unreachable and tell the case's staff topic."""

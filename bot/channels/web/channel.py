@@ -23,6 +23,7 @@ from bot.config import WebConfig
 from bot.messages import Attachment, InboundMessage
 from bot.ops import CLOCK_KEY, STORE_KEY
 from handlers.i18n import LANGUAGES, Texts, catalogue
+from storage.models import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ class WebChannel(Channel):
         app.router.add_post("/web/api/send", self.post_message)
         app.router.add_post("/web/api/upload", self.upload)
         app.router.add_get("/web/ws", self.socket)
+        app.router.add_get(r"/web/api/file/{outbox:\d+}/{index:\d+}", self.file)
 
     async def send(self, message: Outgoing) -> str | None:
         """Pushes to every open tab of the session; with none open the transcript keeps it
@@ -247,6 +249,33 @@ class WebChannel(Channel):
         lang = request.query.get("lang", "zh")
         notice = await self._accept(sid, data if isinstance(data, dict) else {"text": 0}, lang)
         return web.json_response({"ok": notice is None, "notice": notice})
+
+    async def file(self, request: web.Request) -> web.StreamResponse:
+        """A photo or file staff sent this session's owner; nobody else's."""
+        sid = self._sid(request)
+        if sid is None:
+            raise web.HTTPUnauthorized(text="no valid session")
+        async with request.app[STORE_KEY].transaction() as session:
+            row = await session.get(Outbox, int(request.match_info["outbox"]))
+        index = int(request.match_info["index"])
+        if row is None or row.channel != self.name or row.chat_id != sid:
+            raise web.HTTPNotFound()
+        attachments = Outgoing(row.id, row.chat_id, row.payload or {}).attachments
+        if index >= len(attachments) or not attachments[index].path:
+            raise web.HTTPNotFound()
+        found = attachments[index]
+        path = Path(found.path or "")
+        if not await asyncio.to_thread(path.is_file):
+            raise web.HTTPGone(text="file no longer kept")
+        response = web.FileResponse(path)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        if found.kind == "photo":
+            response.content_type = found.mime or "image/jpeg"
+        else:
+            response.content_type = "application/octet-stream"
+            response.headers["Content-Disposition"] = "attachment"
+        return response
 
     async def upload(self, request: web.Request) -> web.Response:
         """A photo (multipart field `photo`, optional `caption`), stored under var/uploads/."""

@@ -24,6 +24,10 @@ def bot_item(message: Outgoing) -> dict[str, Any]:
         "text": message.text,
         "buttons": message.payload.get("buttons", []),
         "case_number": message.payload.get("case_number"),
+        "files": [
+            {"kind": a.kind, "name": a.name or a.kind, "url": f"/web/api/file/{message.id}/{i}"}
+            for i, a in enumerate(message.attachments) if a.path
+        ],
     }
 
 

@@ -83,6 +83,29 @@
     li.appendChild(box);
   }
 
+  // Photos and files staff sent: served only to this session (token in the query).
+  function renderFiles(li, files) {
+    (files || []).forEach(function (file) {
+      var url = api(file.url) + "&token=" + encodeURIComponent(state.token || "");
+      var link = document.createElement("a");
+      link.href = url;
+      link.className = "file";
+      if (file.kind === "photo") {
+        link.target = "_blank";
+        link.rel = "noopener";
+        var img = document.createElement("img");
+        img.src = url;
+        img.alt = t("photo_label");
+        img.loading = "lazy";
+        link.appendChild(img);
+      } else {
+        link.textContent = "📎 " + file.name;
+        link.setAttribute("download", file.name);
+      }
+      li.querySelector(".bubble").appendChild(link);
+    });
+  }
+
   function myText(item) {
     var parts = [];
     if (item.text) { parts.push(item.text); }
@@ -104,6 +127,7 @@
     if (item.from === "bot") {
       hideTyping();
       li = bubble("bot", item.text || "");
+      renderFiles(li, item.files);
       renderButtons(li, item.buttons);
     } else {
       li = bubble("me", myText(item));
