@@ -18,20 +18,20 @@ from sqlalchemy import select
 
 from bot.messages import PROGRESS, STAFF, Button, Recipient, Reply
 from handlers import milestones
-from handlers.casework import add_note, change_state, reroute, staff_reply
+from handlers.casework import add_note, change_state, notify_owner, reroute, staff_reply
 from handlers.context import IDLE, Ctx, Step
 from handlers.i18n import Texts
 from handlers.intake import staff_text
 from nlp.routing import DEPARTMENTS, department_name
 from storage.lifecycle import ASSIGNED, IN_PROGRESS, REOPENED, RESOLVED, IllegalTransition
 from storage.milestones import MilestoneSubscription
-from storage.models import Case, Person
+from storage.models import Case, Identity, Person
 from storage.models import InboundMessage as InboundRow
 
 log = logging.getLogger(__name__)
 ACTIONS = {"claim": ASSIGNED, "progress": IN_PROGRESS, "resolve": RESOLVED, "reopen": REOPENED}
 COMMANDS = frozenset({*ACTIONS, "assign", "note", "case", "help", "start", "report",
-                      "milestone"})
+                      "milestone", "verify"})
 # What a staff member may send an owner besides text (a voice note or sticker is not an answer).
 RELAYED_MEDIA = frozenset({"photo", "document", "video"})
 MILESTONE_STATE = "staff.milestone"  # a /milestone preview waiting for 确认发布 / 取消
@@ -190,7 +190,32 @@ async def _command(
         return Step([], case=case)
     if name == "case":
         return Step([_answer(ctx, "", case, event="card")], case=case)
+    if name == "verify":
+        return await _verify(ctx, case, actor, who, t)
     return Step([_answer(ctx, t("tg.staff_help"), case)], case=case)
+
+
+async def _verify(ctx: Ctx, case: Case, actor: str, who: str, t: Texts) -> Step:
+    """/verify: staff confirmed by phone that the person in this chat is the roster's owner
+    (for channels that cannot prove a phone number themselves, such as the web chat)."""
+    identity = None
+    if case.person_id is not None:
+        identity = await ctx.session.scalar(select(Identity).where(
+            Identity.channel == case.channel, Identity.chat_id == case.chat_id,
+            Identity.person_id == case.person_id))
+    if identity is None:
+        return Step([_answer(ctx, t("tg.verify_none", number=case.number), case)], case=case)
+    if identity.verified:
+        return Step([_answer(ctx, t("tg.verify_already", number=case.number), case)],
+                    case=case)
+    identity.verified = True
+    await ctx.cases.add_event(case, "verified", actor=actor, now=ctx.now,
+                              data={"identity": identity.id})
+    person = await ctx.session.get(Person, case.person_id)
+    told = Texts(person.language if person else "zh", ctx.config.centre.timezone)
+    await notify_owner(ctx.session, case, told("progress.verified", number=case.number),
+                       ctx.now, priority=PROGRESS, kind="progress", person=person)
+    return Step([_answer(ctx, t("tg.verified", number=case.number, who=who), case)], case=case)
 
 
 async def _move(

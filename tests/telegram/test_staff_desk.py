@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from storage.models import CaseEvent
+from storage.models import CaseEvent, Identity
 from tests.fakes import SentRecord
 from tests.telegram.conftest import OUTSIDER, OWNER, STAFF_GROUP, STAFFER, Live, eventually
 
@@ -183,3 +183,36 @@ async def test_report_command_posts_the_month_summary_for_staff_only(live: Live)
     since = live.mark()
     live.fake.inject_message(STAFF_GROUP, OUTSIDER, "/report")
     await live.in_staff(since, "只有客服中心工作人员")
+
+
+async def test_staff_verify_a_typed_phone_after_calling_the_owner(live: Live) -> None:
+    since = await live.owner_says("厨房燃气泄漏了，味道很大！")
+    await live.reply_to_owner(since, "手机号")
+    card = await live.in_staff(since, "紧急工单")
+    await eventually(lambda: _has_card(live, card))
+    since = await live.owner_says("13800138001")  # typed, not shared: unverified
+    await live.reply_to_owner(since, "张伟")
+    assert not await _verified(live)
+
+    since = staff_says(live, card, "/verify", user=OUTSIDER)
+    await live.in_staff(since, "只有客服中心工作人员")
+    assert not await _verified(live)
+
+    since = staff_says(live, card, "/verify")
+    shown = await live.in_staff(since, "业主身份已核实")
+    assert "客服小王" in (shown.text or "") and shown.message_thread_id == card.message_thread_id
+    told = await live.reply_to_owner(since, "已核实您的身份")
+    assert "客服小王" not in (told.text or "")
+    assert await _verified(live)
+    async with live.store.transaction() as session:
+        events = (await session.scalars(select(CaseEvent.type))).all()
+    assert "verified" in events
+
+    since = staff_says(live, card, "/verify")
+    await live.in_staff(since, "已是已验证状态")
+
+
+async def _verified(live: Live) -> bool:
+    async with live.store.transaction() as session:
+        identity = await session.scalar(select(Identity).where(Identity.channel == "telegram"))
+    return identity is not None and identity.verified
