@@ -42,8 +42,9 @@ def owner_label(person: Person | None) -> str:
     return f"{person.name or '—'} {masked} ({person.role})".strip()
 
 
-def staff_text(case: Case, person: Person | None, tz: str) -> str:
-    """The case card text for the staff desk (staff read Chinese), from the case's own dues."""
+def staff_text(case: Case, person: Person | None, tz: str, verified: bool | None = None) -> str:
+    """The case card text for the staff desk (staff read Chinese), from the case's own dues;
+    `verified=False` tells staff the owner typed the phone number (see /verify)."""
     t = Texts("zh", tz)
     detail = ""
     if case.category:
@@ -56,7 +57,8 @@ def staff_text(case: Case, person: Person | None, tz: str) -> str:
         "number": case.number,
         "kind": t("kind." + case.kind),
         "detail": detail,
-        "owner": owner_label(person),
+        "owner": owner_label(person) + (t("staff.unverified") if person and verified is False
+                                        else ""),
         "unit": t.address(case.project, case.building, case.unit),
         "desc": case.description[:500],
         "first_reply": t.when(case.first_reply_due),
@@ -104,7 +106,7 @@ async def open_case(
         **fields,
     )
     case.person = person
-    text = staff_text(case, person, ctx.config.centre.timezone)
+    text = staff_text(case, person, ctx.config.centre.timezone, ctx.verified)
     # Urgent cases jump every queue, live replies included.
     alert = ctx.staff(department, text, case, "urgent" if urgent else "new", URGENT if urgent else STAFF)
     return Opened(case, promise, alert)

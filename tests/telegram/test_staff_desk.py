@@ -193,6 +193,9 @@ async def test_staff_verify_a_typed_phone_after_calling_the_owner(live: Live) ->
     since = await live.owner_says("13800138001")  # typed, not shared: unverified
     await live.reply_to_owner(since, "张伟")
     assert not await _verified(live)
+    since = await live.owner_says("客厅插座冒火花了，有烧焦味！")  # a second case, typed phone
+    typed = await live.in_staff(since, "未验证")
+    assert "/verify" in (typed.text or "")
 
     since = staff_says(live, card, "/verify", user=OUTSIDER)
     await live.in_staff(since, "只有客服中心工作人员")
