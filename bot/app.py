@@ -75,16 +75,18 @@ class App:
         log.info("Anju started: channels %s, store %s", ", ".join(self.channels), self.store.dialect)
 
     async def stop(self) -> None:
-        """Closes channels first (no new input), then lets the loops finish their current row."""
-        for channel in self.channels.values():
-            with contextlib.suppress(Exception):
-                await channel.stop()
-        await self.http.stop()
+        """Lets the loops finish their current row first (a send in flight completes and is
+        marked), then closes the channels and the HTTP server, then the store. Input that
+        arrives meanwhile is still stored; its answers wait in the outbox for the next start."""
         self.stopping.set()
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=10)
         for task in self._tasks:
             task.cancel()
+        for channel in self.channels.values():
+            with contextlib.suppress(Exception):
+                await channel.stop()
+        await self.http.stop()
         await self.store.close()
         log.info("Anju stopped")
 
