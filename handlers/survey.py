@@ -8,12 +8,14 @@ A score ≤ 2 or "not solved" reopens the case for second handling (二次处理
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from bot.messages import STAFF, Button, Recipient, Reply
 from handlers import casework
 from handlers.context import IDLE, Ctx, Step
 from handlers.i18n import Texts
 from storage.models import Case
-from storage.surveys import Survey
+from storage.surveys import MonthlyCheck, Survey
 
 COMMENT_STATE = "survey.comment"
 # question code -> (catalogue key of the question, Survey column, next question)
@@ -130,10 +132,20 @@ async def comment(ctx: Ctx) -> Step:
 
 
 async def monthly_answer(ctx: Ctx) -> Step:
-    """Records the monthly satisfaction score (kept in the transcript); low scores alert staff."""
+    """Records the monthly satisfaction score (one per person and month, the latest answer
+    counts; the reports measure it); low scores alert staff."""
     parts = (ctx.button or "").split(":")
     score = int(parts[2]) if len(parts) == 3 and parts[2].isdigit() else 0
+    month = parts[1] if len(parts) == 3 and len(parts[1]) == 6 and parts[1].isdigit() else ""
     replies = [ctx.reply("timers.thanks")]
+    if 1 <= score <= 5 and month and ctx.person is not None:
+        check = await ctx.session.scalar(select(MonthlyCheck).where(
+            MonthlyCheck.person_id == ctx.person.id, MonthlyCheck.month == month))
+        if check is None:
+            ctx.session.add(MonthlyCheck(person_id=ctx.person.id, month=month, score=score,
+                                         answered_at=ctx.now))
+        else:
+            check.score, check.answered_at = score, ctx.now
     if 1 <= score <= LOW and ctx.person is not None:
         staff = Texts("zh", ctx.config.centre.timezone)
         person = ctx.person

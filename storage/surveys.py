@@ -30,3 +30,18 @@ class Survey(Base):
     comment: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (UniqueConstraint("case_id", "kind", "round", name="uq_survey_case_kind"),)
+
+
+class MonthlyCheck(Base):
+    """An answer to the monthly satisfaction check (last month's signings and move-ins):
+    one per person and month; answering again replaces the score."""
+
+    __tablename__ = "monthly_checks"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    month: Mapped[str] = mapped_column(String(6))  # YYYYMM of the signings/move-ins asked about
+    score: Mapped[int] = mapped_column(Integer)  # 1–5
+    answered_at: Mapped[datetime] = mapped_column(index=True)
+
+    __table_args__ = (UniqueConstraint("person_id", "month", name="uq_monthly_check"),)

@@ -15,7 +15,7 @@ from bot.reports.model import DIMENSIONS, TARGETS, Rate, Report, Volume
 from bot.reports.period import Period
 from storage.lifecycle import CANCELLED, CLOSED, OPEN_STATES, RESOLVED
 from storage.models import Case, CaseEvent, Identity, Outbox, Person
-from storage.surveys import Survey
+from storage.surveys import MonthlyCheck, Survey
 
 # The roster fields an owner archive must hold (DOMAIN.md: name, unit, contact, birthday).
 ARCHIVE_FIELDS = ("name", "phone", "project", "building", "unit", "birthday")
@@ -180,6 +180,13 @@ async def _satisfaction(session: AsyncSession, report: Report, project: str | No
     for name, verdicts in per.items():
         report.rates[f"satisfaction_{name}"] = _rate(f"satisfaction_{name}", verdicts)
     report.rates["complaint_satisfaction"] = _rate("complaint_satisfaction", complaint)
+    checks = select(MonthlyCheck.score).where(MonthlyCheck.answered_at >= period.start,
+                                              MonthlyCheck.answered_at < period.end)
+    if project:
+        checks = checks.join(Person, Person.id == MonthlyCheck.person_id).where(
+            Person.project == project)
+    monthly = [score >= SATISFIED for score in (await session.scalars(checks)).all()]
+    report.rates["monthly_satisfaction"] = _rate("monthly_satisfaction", monthly)
 
 
 async def _archive(session: AsyncSession, report: Report, project: str | None) -> None:

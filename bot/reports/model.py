@@ -19,6 +19,7 @@ TARGETS: dict[str, float | None] = {
     "complaint_routine_on_time": None,
     "complaint_major_on_time": None,
     "complaint_satisfaction": 1.0,
+    "monthly_satisfaction": 0.85,
     "archive_complete": 1.0,
     "reach": None,
 }

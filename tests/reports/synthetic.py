@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.reports.period import month
 from storage.models import Case, CaseEvent, Identity, Outbox, Person
-from storage.surveys import Survey
+from storage.surveys import MonthlyCheck, Survey
 
 TZ = "Asia/Shanghai"
 OCTOBER = month(2026, 10, TZ)
@@ -149,4 +149,9 @@ async def seed_month(session: AsyncSession) -> None:
     add_outbox(session, p3, "greeting", "failed", local(1, 9))
     add_outbox(session, p1, "greeting", "sent", local(1, 9, mon=11))  # next month
     add_outbox(session, p1, "reply", "sent", local(8, 10))  # not a notice
+    # Monthly satisfaction checks: answered in October count, whichever month they ask about.
+    session.add(MonthlyCheck(person_id=p1.id, month="202609", score=5, answered_at=local(2, 10)))
+    session.add(MonthlyCheck(person_id=p4.id, month="202609", score=2, answered_at=local(3, 10)))
+    session.add(MonthlyCheck(person_id=p3.id, month="202610", score=4,
+                             answered_at=local(1, 10, mon=11)))  # next month
     await session.flush()

@@ -35,6 +35,7 @@ async def test_rates_of_the_month_match_the_known_answers(store: Store) -> None:
         "complaint_routine_on_time": (1, 1),
         "complaint_major_on_time": (0, 1),
         "complaint_satisfaction": (1, 2),
+        "monthly_satisfaction": (1, 2),  # 张伟 5 counts, 赵强 2 does not, November's is out
         "archive_complete": (3, 4),
         "reach": (2, 4),
     }
@@ -100,6 +101,7 @@ async def test_a_project_report_only_counts_that_project(store: Store) -> None:
     assert shares(report)["archive_complete"] == (1, 1)
     assert shares(report)["complaint_satisfaction"] == (0, 0)
     assert report.rate("complaint_satisfaction").value is None
+    assert shares(report)["monthly_satisfaction"] == (0, 1)  # only 赵强 is in that project
     assert report.delivery == {"milestone": {"sent": 1}, "greeting": {}}
     assert [v.key for v in report.volumes["building"]] == ["云栖府 1栋"]
 

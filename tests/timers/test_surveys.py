@@ -11,7 +11,7 @@ from bot.timers.wiring import install_into
 from handlers import casework
 from storage.db import Store
 from storage.models import Case
-from storage.surveys import Survey
+from storage.surveys import MonthlyCheck, Survey
 from tests.support.harness import Harness, buttons, texts
 from tests.timers.kit import Worker, add_person, d, get_case, local, open_case, outbox
 
@@ -148,6 +148,11 @@ async def test_warranty_notice_two_months_ahead_once_and_the_monthly_check(store
     assert [n.chat_id for n in warranty] == ["u1"] and "2027年1月20日" in warranty[0].payload["text"]
     await h.press("mc:202610:1")
     assert [m.chat_id for m in h.staff_new] == ["customer_service"]
+    await h.press("mc:202610:4")  # changed their mind: the latest answer counts, once
+    async with store.transaction() as session:
+        checks = (await session.scalars(select(MonthlyCheck))).all()
+    assert [(c.month, c.score) for c in checks] == [("202610", 4)]
+    assert h.staff_new == []  # a 4 is no alert
 
 
 async def test_outside_hours_the_first_message_gets_one_auto_reply_per_off_period(
