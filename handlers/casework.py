@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.calendar.sla import sla_adder, sla_elapsed
 from bot.config import Config
 from bot.messages import PROGRESS, STAFF, Attachment
 from handlers.i18n import Texts
@@ -64,7 +65,6 @@ def second_handling_due(case: Case, reopened_at: datetime, config: Config | None
         return None
     if config is None or not config.sla.business_time:
         return reopened_at + (case.handle_due - case.created_at)
-    from bot.timers.common import sla_adder, sla_elapsed
 
     window: timedelta = sla_elapsed(config, case.created_at, case.handle_due)
     return sla_adder(config)(reopened_at, window)

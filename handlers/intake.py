@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.calendar.sla import sla_adder
 from bot.messages import STAFF, URGENT, Reply
-from bot.timers.common import sla_adder
 from handlers.context import Ctx
 from handlers.i18n import Texts
 from handlers.promises import Promise, promise_for

@@ -43,3 +43,13 @@ def test_the_layering_check_would_catch_an_offender(tmp_path: Path) -> None:
     sample = tmp_path / "bad.py"
     sample.write_text("from telegram import Update\nimport aiohttp.web\n", encoding="utf-8")
     assert {"telegram", "aiohttp.web"} <= imported_modules(sample)
+
+
+def test_handlers_use_only_the_neutral_parts_of_bot() -> None:
+    """Flows may use config, message types, calendars, the scheduler API and the report engine,
+    never the channels, the app, the sender, the timers or dispatch (those call the flows)."""
+    allowed = ("bot.config", "bot.messages", "bot.calendar", "bot.scheduler", "bot.reports")
+    for path in (ROOT / "handlers").rglob("*.py"):
+        bad = [m for m in imported_modules(path)
+               if m.split(".")[0] == "bot" and not m.startswith(allowed)]
+        assert bad == [], f"{path} imports {bad}"

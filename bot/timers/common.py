@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,8 +9,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.calendar import BusinessClock, WallClock, make_clock
-from bot.config import Config
+from bot.calendar import BusinessClock
+from bot.calendar.sla import business_clock, sla_adder, sla_elapsed
 from bot.messages import STAFF
 from storage.models import Case, Timer
 from storage.repos.outbox import OutboxRepo
@@ -26,20 +25,6 @@ def at_local(day: date, hhmm: str, tz: str) -> datetime:
     """An aware instant for "HH:MM" local time on `day`."""
     hours, minutes = (int(part) for part in hhmm.split(":"))
     return datetime.combine(day, time(hours, minutes), ZoneInfo(tz))
-
-
-def business_clock(config: Config) -> BusinessClock:
-    """The business-hours calendar from `[hours]`, or a 24/7 clock when it is not enabled."""
-    if not (config.hours.enabled or config.sla.business_time):
-        return WallClock(config.centre.timezone)
-    return make_clock({
-        "hours": config.hours.weekly,
-        "timezone": config.centre.timezone,
-        "statutory_holidays": config.hours.statutory_holidays,
-        "extra_holidays": config.hours.extra_holidays,
-        "extra_workdays": config.hours.extra_workdays,
-        "override_years": config.hours.override_years,
-    })
 
 
 async def plan(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
@@ -84,26 +69,4 @@ def fraction_point(clock: BusinessClock, start: datetime, due: datetime, share: 
 
 ONE_DAY = timedelta(days=1)
 
-
-_CLOCKS: dict[int, tuple[Config, BusinessClock]] = {}
-
-
-def _sla_clock(config: Config) -> BusinessClock:
-    cached = _CLOCKS.get(id(config))
-    if cached is None or cached[0] is not config:
-        cached = _CLOCKS[id(config)] = (config, business_clock(config))
-    return cached[1]
-
-
-def sla_adder(config: Config) -> Callable[[datetime, timedelta], datetime]:
-    """How promised durations are added: business time when `sla.business_time`, else wall time."""
-    if not config.sla.business_time:
-        return lambda start, duration: start + duration
-    return _sla_clock(config).add
-
-
-def sla_elapsed(config: Config, start: datetime, due: datetime) -> timedelta:
-    """How long the promise start→due is, counted as `sla_adder` counts (business or wall time)."""
-    if not config.sla.business_time:
-        return due - start
-    return _sla_clock(config).elapsed(start, due)
+__all__ = ["business_clock", "sla_adder", "sla_elapsed"]  # re-exported for the timers
