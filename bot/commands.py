@@ -16,6 +16,7 @@ from bot.app import App
 from bot.channels.terminal import TerminalChannel
 from bot.clock import SystemClock
 from bot.config import Config
+from bot.logs import quiet_for_chat
 from handlers.i18n import Texts
 from storage import roster
 from storage.db import Store
@@ -62,6 +63,7 @@ async def ensure_demo_roster(store: Store) -> None:
 
 async def chat(config: Config, args: argparse.Namespace) -> int:
     """A conversation in this terminal, as a demo owner (or a stranger with --new)."""
+    quiet_for_chat()
     terminal = TerminalChannel(user_id="new-user" if args.new else f"demo-{args.as_phone}")
     # /healthz and /metrics on a free port, so a chat never clashes with a running `anju run`.
     config = config.model_copy(update={"web": config.web.model_copy(update={"port": 0})})

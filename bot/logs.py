@@ -63,3 +63,17 @@ def setup_logging(level: str = "INFO", json_lines: bool = False) -> None:
     # httpx logs every request URL, and Bot API URLs carry the token.
     for noisy in ("httpx", "httpcore", "telegram.ext", "jieba", "aiosqlite", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def quiet_for_chat() -> None:
+    """`anju chat`: the conversation owns the terminal. Only warnings reach the console, and
+    what the staff desk receives is shown as a plain, marked line (masked like every log)."""
+    logging.getLogger().setLevel(logging.WARNING)
+    staff = logging.getLogger("anju.staff")
+    handler = StderrHandler()
+    handler.addFilter(MaskingFilter())
+    handler.setFormatter(logging.Formatter("  〔客服台〕%(message)s"))
+    staff.handlers[:] = [handler]
+    staff.setLevel(logging.INFO)
+    staff.propagate = False
+

@@ -39,7 +39,7 @@ def owner_label(person: Person | None) -> str:
         return "未登记"
     phone = person.phone or ""
     masked = f"{phone[:3]}****{phone[-4:]}" if len(phone) == 11 else phone
-    return f"{person.name or '—'} {masked} ({person.role})".strip()
+    return f"{person.name or '—'} {masked}（{Texts('zh')('role.' + person.role)}）".strip()
 
 
 def staff_text(case: Case, person: Person | None, tz: str, verified: bool | None = None) -> str:
@@ -50,7 +50,7 @@ def staff_text(case: Case, person: Person | None, tz: str, verified: bool | None
     if case.category:
         detail = f" / {t('category.' + case.category)}"
     elif case.area:
-        detail = f" / {case.area}"
+        detail = f" / {t('report.area.' + case.area)}"
     if case.place:
         detail += f" / {t('place.' + case.place)}"
     values: dict[str, Any] = {
