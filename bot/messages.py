@@ -74,6 +74,14 @@ class InboundMessage:
     # Set only by an adapter that verified the sender is a member of a staff group.
     staff: bool = False
 
+    def __post_init__(self) -> None:
+        # U+0000 cannot be stored (PostgreSQL text and JSON refuse it) and means nothing to a
+        # reader: it is dropped at the door, so such a message is stored and answered like any.
+        for name in ("text", "user_name", "button"):
+            value = getattr(self, name)
+            if value is not None and "\x00" in value:
+                object.__setattr__(self, name, value.replace("\x00", ""))
+
     @property
     def command(self) -> tuple[str, str] | None:
         """`("start", "args")` for "/start args" (bot suffixes like /start@AnjuBot dropped)."""

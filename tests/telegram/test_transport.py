@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from sqlalchemy import func, select
@@ -144,3 +146,70 @@ async def test_edits_and_voice_notes_on_an_open_case_reach_the_topic(live: Live)
     await live.reply_to_owner(since)
     copy = await live.fake.wait_for(method="copyMessage", since=since, timeout=10)
     assert copy.chat_id == STAFF_GROUP and copy.message_thread_id == card.message_thread_id
+
+
+async def test_polling_confirms_an_update_only_after_it_is_stored(
+    store: Store, fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    """A crash between fetching and storing must leave the update with Telegram: the offset
+    that confirms it is sent only after dispatch committed."""
+    fake = fake_telegram
+    fake.rate_limits = RateLimits.disabled()
+    fake.add_user(OWNER)
+    app = await start_app(telegram_config(fake, tmp_path), store)
+    runtime = app.channels["telegram"].runtime  # type: ignore[attr-defined]
+    stored = runtime.dispatch
+    gate = asyncio.Event()
+    entered = asyncio.Event()
+
+    async def slow_store(message: Any) -> Any:
+        entered.set()
+        await gate.wait()
+        return await stored(message)
+
+    runtime.dispatch = slow_store
+    try:
+        fake.inject_message(OWNER, OWNER, "卫生间漏水了")
+        await asyncio.wait_for(entered.wait(), 10)
+        await asyncio.sleep(0.3)  # time enough for PTB's Updater to have confirmed it already
+        assert [u["message"]["text"] for u in fake.pending_updates] == ["卫生间漏水了"]
+        assert await inbound_count(store) == 0
+        gate.set()
+        await fake.wait_for(lambda r: r.chat_id == OWNER, timeout=10)
+        await eventually(lambda: _confirmed(fake))
+        assert await inbound_count(store) == 1
+    finally:
+        gate.set()
+        await app.stop()
+
+
+async def _confirmed(fake: FakeTelegram) -> bool:
+    return fake.pending_updates == []
+
+
+async def test_an_update_that_always_fails_is_set_aside_and_the_rest_go_on(
+    store: Store, fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    fake = fake_telegram
+    fake.rate_limits = RateLimits.disabled()
+    fake.add_user(OWNER)
+    app = await start_app(telegram_config(fake, tmp_path), store)
+    runtime = app.channels["telegram"].runtime  # type: ignore[attr-defined]
+    stored = runtime.dispatch
+
+    async def picky(message: Any) -> Any:
+        if message.text == "坏消息":
+            raise ValueError("cannot be handled")
+        return await stored(message)
+
+    runtime.dispatch = picky
+    try:
+        fake.inject_message(OWNER, OWNER, "坏消息")
+        fake.inject_message(OWNER, OWNER, "/start")
+        await fake.wait_for(lambda r: r.chat_id == OWNER, timeout=10)
+        await eventually(lambda: _confirmed(fake))
+        letters = (tmp_path / "files" / "dead-letters.jsonl").read_text(encoding="utf-8")
+        assert "坏消息" in letters and "ValueError" in letters
+        assert len(letters.splitlines()) == 1
+    finally:
+        await app.stop()

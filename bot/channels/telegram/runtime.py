@@ -6,6 +6,7 @@ posted to Anju's own aiohttp server. Every update becomes an InboundMessage for 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
@@ -15,8 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.exc import InterfaceError as SQLAlchemyInterfaceError
+from sqlalchemy.exc import OperationalError as SQLAlchemyOperationalError
 from telegram import Bot, Message, Update
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.error import Forbidden, InvalidToken, NetworkError
+from telegram.ext import Application, ApplicationBuilder
 
 from bot.channels.base import DispatchFn, Transient
 from bot.channels.telegram.inbound import attachments_of, download, message_text, to_inbound
@@ -27,6 +31,13 @@ from bot.messages import Attachment, InboundMessage
 log = logging.getLogger(__name__)
 STAFF_STATUSES = frozenset({"creator", "administrator", "member"})
 ALBUM_WAIT = 1.0  # seconds: an album arrives as several updates within about this time
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
+POLL_TIMEOUT = 10  # seconds a getUpdates long poll waits for news
+POLL_BACKOFF_MAX = 30.0  # seconds between polling attempts while Telegram is unreachable
+POISON_ATTEMPTS = 3  # an update failing this often (store and network up) is set aside
+# Failures that mean "try the whole batch again later", never "this update is bad".
+UNAVAILABLE = (SQLAlchemyOperationalError, SQLAlchemyInterfaceError, OSError, TimeoutError,
+               NetworkError)
 
 
 class TelegramRuntime:
@@ -44,10 +55,8 @@ class TelegramRuntime:
             builder = builder.base_url(config.base_url)
         if config.base_file_url:
             builder = builder.base_file_url(config.base_file_url)
-        if config.mode == "webhook":
-            builder = builder.updater(None)
+        builder = builder.updater(None)  # Anju polls itself (see `_poll`) or takes webhooks
         self.app: Application[Any, Any, Any, Any, Any, Any] = builder.build()
-        self.app.add_handler(TypeHandler(Update, self._on_update))
         self.staff_chats = StaffChats(config.staff_chat_id, dict(config.department_chats))
         if config.supervisor_chat_id is not None:
             self.staff_chats.extra.add(config.supervisor_chat_id)
@@ -62,6 +71,7 @@ class TelegramRuntime:
         self._initialized = False
         self._started = False
         self._closed = False
+        self._poller: asyncio.Task[None] | None = None
 
     @property
     def bot(self) -> Bot:
@@ -82,19 +92,15 @@ class TelegramRuntime:
             return
         self.dispatch = dispatch
         await self.ensure_initialized()
-        await self.app.start()
-        if self.config.mode == "polling" and self.app.updater is not None:
-            await self.app.updater.start_polling(
-                allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"],
-                poll_interval=0.0,
-                timeout=10,
-            )
+        if self.config.mode == "polling":
+            await self.bot.delete_webhook()
+            self._poller = asyncio.create_task(self._poll(), name="telegram-poll")
         elif self.config.webhook_url:
             secret = self.config.webhook_secret
             await self.bot.set_webhook(
                 self.config.webhook_url,
                 secret_token=secret.get_secret_value() if secret else None,
-                allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"],
+                allowed_updates=list(ALLOWED_UPDATES),
             )
         self._started = True
         log.info("Telegram started (%s mode)", self.config.mode)
@@ -105,16 +111,87 @@ class TelegramRuntime:
             return
         for key in list(self._albums):
             await self._flush_album(key)
-        if self._started:
-            if self.app.updater is not None and self.app.updater.running:
-                await self.app.updater.stop()
-            await self.app.stop()
-            self._started = False
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+            self._poller = None
+        self._started = False
         async with self._init_lock:
             self._closed = True
             if self._initialized:
                 await self.app.shutdown()
                 self._initialized = False
+
+    # ---------------------------------------------------------------- polling
+
+    async def _poll(self) -> None:
+        """Long polling that confirms an update to Telegram (the next call's `offset`) only
+        after dispatch has stored it: a crash at any moment leaves it with Telegram, which sends
+        it again; a message delivered twice is recognised by its message id. PTB's own Updater
+        confirms a batch as soon as it is fetched, which would open a window for losing it."""
+        offset: int | None = None
+        failures = 0
+        while True:
+            try:
+                updates = await self.bot.get_updates(
+                    offset=offset, timeout=POLL_TIMEOUT, allowed_updates=list(ALLOWED_UPDATES),
+                    read_timeout=POLL_TIMEOUT + 10)
+                if updates:
+                    await self._handle_batch(updates)
+                    offset = updates[-1].update_id + 1
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except (InvalidToken, Forbidden) as exc:
+                log.error("Telegram refused the bot token (%s); polling stopped", type(exc).__name__)
+                return
+            except Exception as exc:  # network, 409 conflict, a failing store: wait, retry
+                failures += 1
+                delay = min(POLL_BACKOFF_MAX, 0.5 * 2 ** min(failures, 8))
+                log.warning("polling failed (%s: %s); retrying in %.1f s",
+                            type(exc).__name__, exc, delay)
+                await asyncio.sleep(delay)
+
+    async def _handle_batch(self, updates: tuple[Update, ...]) -> None:
+        """Handles a fetched batch in order; returns once every update of it is stored (album
+        parts of one batch are collected together first).
+
+        A store or network that is down raises, and the whole batch is fetched again later
+        (what was already stored is recognised as a duplicate). An update that keeps failing
+        for any other reason would block every owner behind it: after POISON_ATTEMPTS it is
+        written to `dead-letters.jsonl` beside the downloaded files, logged, and passed over."""
+        albums: list[asyncio.Future[None]] = []
+        for update in updates:
+            for attempt in range(1, POISON_ATTEMPTS + 1):
+                try:
+                    done = await self.handle(update, wait=False)
+                except UNAVAILABLE:
+                    raise
+                except Exception as exc:
+                    if attempt < POISON_ATTEMPTS:
+                        await asyncio.sleep(0.2 * attempt)
+                        continue
+                    await self._dead_letter(update, exc)
+                    break
+                if done is not None:
+                    albums.append(done)
+                break
+        for done in albums:
+            await asyncio.shield(done)
+
+    async def _dead_letter(self, update: Update, exc: Exception) -> None:
+        log.error("update %s failed %d times (%s: %s); kept in dead-letters.jsonl and skipped",
+                  update.update_id, POISON_ATTEMPTS, type(exc).__name__, exc)
+        line = json.dumps({"update": update.to_dict(), "error": f"{type(exc).__name__}: {exc}",
+                           "at": time.time()}, ensure_ascii=False)
+
+        def write() -> None:
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            with (self.files_dir / "dead-letters.jsonl").open("a", encoding="utf-8") as out:
+                out.write(line + "\n")
+
+        await asyncio.to_thread(write)
 
     # ---------------------------------------------------------------- webhook
 
@@ -139,7 +216,9 @@ class TelegramRuntime:
             return web.Response(status=400)
         await self.ensure_initialized()
         try:
-            await self.handle(update, wait=True)
+            done = await self.handle(update, wait=False)
+            if done is not None:
+                await asyncio.shield(done)
         except Exception:
             log.exception("webhook update %s failed; Telegram will redeliver", update.update_id)
             return web.Response(status=500)
@@ -147,38 +226,37 @@ class TelegramRuntime:
 
     # ---------------------------------------------------------------- updates
 
-    async def _on_update(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """PTB's single handler: every update goes through `handle`."""
-        if isinstance(update, Update):
-            await self.handle(update, wait=False)
-
-    async def handle(self, update: Update, *, wait: bool) -> None:
-        """Routes one update; with `wait`, returns only once it is stored (webhook)."""
+    async def handle(self, update: Update, *, wait: bool = True
+                     ) -> asyncio.Future[None] | None:
+        """Routes one update and returns once it is stored, except an album part: it is
+        buffered (the parts arrive as separate updates) and the future of its album is
+        returned; with `wait` that future is awaited here too."""
         if update.callback_query is not None:
             await self._on_callback(update)
-            return
+            return None
         if update.my_chat_member is not None:
             member = update.my_chat_member
             if member.chat.type == "private" and self.on_back is not None:
                 await self.on_back(str(member.chat.id), member.new_chat_member.status == "member")
-            return
+            return None
         message = update.message or update.edited_message
         if message is None:
-            return
+            return None
         if message.migrate_to_chat_id and message.chat_id in self.staff_chats.all():
             self.staff_chats.follow(message.chat_id, message.migrate_to_chat_id)
-            return
+            return None
         if message.migrate_from_chat_id or message.new_chat_members or message.left_chat_member:
-            return
+            return None
         if message.forum_topic_created or message.forum_topic_edited or message.pinned_message:
-            return
+            return None
         edited = update.edited_message is not None
         if message.media_group_id and not edited:
             done = self._buffer_album(message)
             if wait:
                 await asyncio.shield(done)
-            return
+            return done
         await self._dispatch_messages([message], edited=edited)
+        return None
 
     def _buffer_album(self, message: Message) -> asyncio.Future[None]:
         """Collects the parts of an album; they are dispatched together after ALBUM_WAIT."""
