@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -213,3 +214,17 @@ async def test_an_update_that_always_fails_is_set_aside_and_the_rest_go_on(
         assert len(letters.splitlines()) == 1
     finally:
         await app.stop()
+
+
+async def test_command_menus_are_published_for_owners_in_two_languages_and_for_staff(
+    live: Live,
+) -> None:
+    def names(scope: str, lang: str = "") -> list[str]:
+        key = (json.dumps({"type": scope}, sort_keys=True), lang)
+        return [c["command"] for c in live.fake.commands.get(key, [])]
+
+    assert {"start", "mycases", "cancel", "help"} <= set(names("all_private_chats"))
+    assert names("all_private_chats", "en") == names("all_private_chats")
+    assert {"claim", "resolve", "verify", "report"} <= set(names("all_group_chats"))
+    zh = live.fake.commands[(json.dumps({"type": "all_private_chats"}), "")]
+    assert next(c for c in zh if c["command"] == "mycases")["description"] == "我的工单"

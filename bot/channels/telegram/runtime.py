@@ -23,6 +23,7 @@ from telegram.error import Forbidden, InvalidToken, NetworkError
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.channels.base import DispatchFn, Transient
+from bot.channels.telegram import menus
 from bot.channels.telegram.inbound import attachments_of, download, message_text, to_inbound
 from bot.channels.telegram.staff_chats import StaffChats
 from bot.config import TelegramConfig
@@ -92,6 +93,7 @@ class TelegramRuntime:
             return
         self.dispatch = dispatch
         await self.ensure_initialized()
+        await menus.publish(self.bot)
         if self.config.mode == "polling":
             await self.bot.delete_webhook()
             self._poller = asyncio.create_task(self._poll(), name="telegram-poll")
