@@ -47,6 +47,15 @@ def build_parser() -> argparse.ArgumentParser:
     move.add_argument("state")
     move.add_argument("--note")
     move.add_argument("--by", default="staff:terminal", help="who acts (recorded in history)")
+    answer = cases_sub.add_parser(
+        "reply", help="answer the owner, signed as customer service (sent by the running service)")
+    answer.add_argument("number")
+    answer.add_argument("text")
+    answer.add_argument("--by", default="staff:terminal", help="who acts (recorded in history)")
+    remark = cases_sub.add_parser("note", help="an internal note, never sent to the owner")
+    remark.add_argument("number")
+    remark.add_argument("text")
+    remark.add_argument("--by", default="staff:terminal", help="who acts (recorded in history)")
 
     db = sub.add_parser("db", help="store maintenance")
     db.add_argument("action", choices=["upgrade"])

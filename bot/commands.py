@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import signal
 import sys
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -17,6 +18,7 @@ from bot.channels.terminal import TerminalChannel
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.logs import quiet_for_chat
+from handlers.casework import add_note, change_state, staff_reply
 from handlers.i18n import Texts
 from storage import roster
 from storage.db import Store
@@ -136,14 +138,28 @@ async def cases(config: Config, args: argparse.Namespace) -> int:
             if case is None:
                 print(f"anju: no case {args.number}", file=sys.stderr)
                 return 1
-            if args.action == "set":
+            now = SystemClock().now()
+            if args.action == "set":  # the owner gets the same progress notice as from a group
                 try:
-                    await repo.transition(case, args.state, actor=args.by, now=SystemClock().now(),
-                                          note=args.note)
+                    await change_state(session, case, args.state, actor=args.by, now=now,
+                                       note=args.note, tz=config.centre.timezone, config=config)
                 except (IllegalTransition, ValueError) as exc:
                     print(f"anju: {exc}", file=sys.stderr)
                     return 1
-                print(f"{case.number} is now {case.state}")
+                print(f"{case.number} is now {case.state}; the owner is notified")
+                return 0
+            if args.action in ("reply", "note"):
+                text = args.text.strip()
+                if not text:
+                    print("anju: the text is empty", file=sys.stderr)
+                    return 1
+                if args.action == "note":
+                    await add_note(session, case, text, actor=args.by, now=now)
+                    print(f"note added to {case.number}")
+                    return 0
+                await staff_reply(session, case, text, actor=args.by, now=now,
+                                  tz=config.centre.timezone)
+                print(f"reply to {case.number} queued; the running service sends it")
                 return 0
             inbound = await TranscriptRepo(session).for_case(case.id)
             outbound = (await session.scalars(
@@ -160,11 +176,18 @@ def print_case_table(rows: Sequence[Case], t: Texts) -> None:
         print("no cases")
         return
     print(f"{'number':<17} {'kind':<10} {'state':<11} {'urgent':<6} {'dept':<16} "
-          f"{'owner':<8} {'due':<18} title")
+          f"{pad('owner', 10)} {pad('due', 22)} title")
     for case in items:
         owner = case.person.name if case.person else "—"
         print(f"{case.number:<17} {case.kind:<10} {case.state:<11} {'YES' if case.urgent else '':<6} "
-              f"{case.department:<16} {owner:<8} {t.when(case.handle_due):<18} {case.title[:40]}")
+              f"{case.department:<16} {pad(owner, 10)} {pad(t.when(case.handle_due), 22)} "
+              f"{case.title[:40]}")
+
+
+def pad(text: str, width: int) -> str:
+    """Left-aligns in terminal columns: Chinese characters take two."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, width - used)
 
 
 def print_case(

@@ -61,7 +61,9 @@ def setup_logging(level: str = "INFO", json_lines: bool = False) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # httpx logs every request URL, and Bot API URLs carry the token.
-    for noisy in ("httpx", "httpcore", "telegram.ext", "jieba", "aiosqlite", "apscheduler"):
+    # Alembic narrates every start; storage.db logs the migrations actually applied.
+    for noisy in ("httpx", "httpcore", "telegram.ext", "jieba", "aiosqlite", "apscheduler",
+                  "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
@@ -95,12 +96,18 @@ class Store:
     async def upgrade(self, revision: str = "heads") -> None:
         """Apply Alembic migrations up to `revision` (all branch heads by default)."""
 
-        def run(conn: Connection) -> None:
+        def run(conn: Connection) -> tuple[set[str], set[str]]:
+            before = set(MigrationContext.configure(conn).get_current_heads())
             command.upgrade(alembic_config(conn), revision)
+            return before, set(MigrationContext.configure(conn).get_current_heads())
 
         async with self.engine.begin() as conn:
-            await conn.run_sync(run)
-        log.info("store migrated to %s", revision)
+            before, after = await conn.run_sync(run)
+        if before != after:
+            log.info("store migrated: %s → %s", ", ".join(sorted(before)) or "empty",
+                     ", ".join(sorted(after)))
+        else:
+            log.debug("store schema up to date (%s)", ", ".join(sorted(after)))
 
     async def close(self) -> None:
         await self.engine.dispose()

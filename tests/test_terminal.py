@@ -40,6 +40,19 @@ def test_a_demo_owner_reports_a_repair_in_the_terminal(tmp_path: Path) -> None:
     moved = anju(tmp_path, "cases", "set", number.group(), "closed")
     assert moved.returncode == 1 and "cannot become closed" in moved.stderr
 
+    # Staff without Telegram work from the terminal: a reply and a state change reach the owner
+    # (queued for the running service), a note does not.
+    assert anju(tmp_path, "cases", "note", number.group(), "业主下午才在家").returncode == 0
+    replied = anju(tmp_path, "cases", "reply", number.group(), "师傅明早9点上门")
+    assert replied.returncode == 0, replied.stderr
+    assert anju(tmp_path, "cases", "set", number.group(), "assigned").returncode == 0
+    shown = anju(tmp_path, "cases", "show", number.group())
+    assert "业主下午才在家" in shown.stdout
+    assert "💬 客服回复" in shown.stdout and "师傅明早9点上门" in shown.stdout
+    sent = shown.stdout.split("业主下午才在家")[-1]
+    assert "状态更新" in shown.stdout
+    assert "→ 业主下午才在家" not in sent
+
 
 def test_numbers_press_the_buttons_last_shown() -> None:
     terminal = TerminalChannel()
