@@ -180,7 +180,7 @@ def print_case_table(rows: Sequence[Case], t: Texts) -> None:
     for case in items:
         owner = case.person.name if case.person else "—"
         print(f"{case.number:<17} {case.kind:<10} {case.state:<11} {'YES' if case.urgent else '':<6} "
-              f"{case.department:<16} {pad(owner, 10)} {pad(t.when(case.handle_due), 22)} "
+              f"{case.department:<16} {pad(owner or '—', 10)} {pad(t.when(case.handle_due), 22)} "
               f"{case.title[:40]}")
 
 

@@ -178,3 +178,32 @@ async def test_the_widget_opens_the_chat_from_another_page(live: WebLive, browse
         await context.close()
     finally:
         await runner.cleanup()
+
+
+async def test_an_uploaded_photo_shows_at_once_and_after_a_reload(
+    live: WebLive, browser: Browser
+) -> None:
+    context = await browser.new_context(locale="zh-CN")
+    page = await context.new_page()
+    await page.goto(live.base + "/")
+    await expect(page.locator("#status")).to_have_text("已连接", timeout=TIMEOUT)
+    await page.set_input_files("#photo", files=[{
+        "name": "leak.png", "mimeType": "image/png", "buffer": base64.b64decode(PIXEL_PNG)}])
+    mine = page.locator(".msg.me img")
+    await expect(mine).to_have_count(1, timeout=TIMEOUT)
+    await expect(page.locator(".msg.me.pending")).to_have_count(0, timeout=TIMEOUT)
+    await more_bot_messages(page, 0)
+
+    await page.reload()
+    await expect(page.locator("#status")).to_have_text("已连接", timeout=TIMEOUT)
+    stored = page.locator(".msg.me img")
+    await expect(stored).to_have_count(1, timeout=TIMEOUT)
+    await stored.evaluate("img => img.decode()")  # served back from the session's own store
+    assert await stored.evaluate("img => img.naturalWidth") == 1
+    assert "/web/api/file/i" in (await stored.get_attribute("src") or "")
+
+    await page.set_input_files("#photo", files=[{
+        "name": "fake.png", "mimeType": "image/png", "buffer": b"<script>x</script>"}])
+    await expect(page.locator(".msg.notice")).to_have_count(1, timeout=TIMEOUT)
+    await expect(page.locator(".msg.me img")).to_have_count(1)  # the refused one is withdrawn
+    await context.close()

@@ -16,13 +16,14 @@ from typing import Any
 from aiohttp import BodyPartReader, WSMsgType, web
 
 from bot.channels.base import Channel, DispatchFn, Outgoing, Pacing
-from bot.channels.web.history import bot_item, load_history
+from bot.channels.web.history import bot_item, load_history, owner_files
 from bot.channels.web.session import SECRET_FILE, Sessions, load_secret
 from bot.clock import SystemClock
 from bot.config import WebConfig
 from bot.messages import Attachment, InboundMessage
 from bot.ops import CLOCK_KEY, STORE_KEY
 from handlers.i18n import LANGUAGES, Texts, catalogue
+from storage.models import InboundMessage as InboundRow
 from storage.models import Outbox
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ class WebChannel(Channel):
         app.router.add_post("/web/api/send", self.post_message)
         app.router.add_post("/web/api/upload", self.upload)
         app.router.add_get("/web/ws", self.socket)
-        app.router.add_get(r"/web/api/file/{outbox:\d+}/{index:\d+}", self.file)
+        app.router.add_get(r"/web/api/file/{ref:[oi]\d+}/{index:\d+}", self.file)
 
     async def send(self, message: Outgoing) -> str | None:
         """Pushes to every open tab of the session; with none open the transcript keeps it
@@ -183,9 +184,10 @@ class WebChannel(Channel):
         ))
         inbound_id = getattr(result, "inbound_id", None)
         if inbound_id is not None:  # every open tab shows what was sent, in order
+            files, photos = owner_files(inbound_id, [a.to_json() for a in attachments])
             echo = {"type": "message", "id": f"i{inbound_id}", "from": "me",
                     "text": text.strip() if text else "", "button": button,
-                    "photos": [a.name or "photo" for a in attachments], "client_id": client_id}
+                    "photos": photos, "files": files, "client_id": client_id}
             for ws in list(self.sockets.get(sid, ())):
                 with contextlib.suppress(ConnectionError, RuntimeError):
                     await ws.send_json(echo)
@@ -251,12 +253,18 @@ class WebChannel(Channel):
         return web.json_response({"ok": notice is None, "notice": notice})
 
     async def file(self, request: web.Request) -> web.StreamResponse:
-        """A photo or file staff sent this session's owner; nobody else's."""
+        """A photo or file of this session's conversation — one staff sent (`o<outbox id>`) or
+        one the owner uploaded (`i<inbound id>`); nobody else's."""
         sid = self._sid(request)
         if sid is None:
             raise web.HTTPUnauthorized(text="no valid session")
+        ref = request.match_info["ref"]
+        row: Outbox | InboundRow | None
         async with request.app[STORE_KEY].transaction() as session:
-            row = await session.get(Outbox, int(request.match_info["outbox"]))
+            if ref[0] == "o":
+                row = await session.get(Outbox, int(ref[1:]))
+            else:
+                row = await session.get(InboundRow, int(ref[1:]))
         index = int(request.match_info["index"])
         if row is None or row.channel != self.name or row.chat_id != sid:
             raise web.HTTPNotFound()
@@ -286,13 +294,15 @@ class WebChannel(Channel):
         if request.content_length is not None and request.content_length > MAX_PHOTO + 65536:
             return web.json_response({"ok": False, "notice": {
                 "type": "notice", "text": t("web.photo_too_big", mb=MAX_PHOTO // 2**20)}})
-        caption, content, name = "", b"", "photo"
+        caption, content, name, client_id = "", b"", "photo", ""
         reader = await request.multipart()
         async for part in reader:
             if not isinstance(part, BodyPartReader):
                 continue
             if part.name == "caption":
                 caption = (await part.text())[:MAX_TEXT]
+            elif part.name == "client_id":
+                client_id = (await part.text())[:64]
             elif part.name == "photo":
                 name = (part.filename or "photo")[:80]
                 content = await part.read(decode=False)
@@ -309,7 +319,8 @@ class WebChannel(Channel):
         await asyncio.to_thread(path.write_bytes, content)
         photo = Attachment(kind="photo", path=str(path), name=name, mime=kind[1],
                            size=len(content))
-        notice = await self._accept(sid, {"text": caption or None}, t.lang, (photo,))
+        notice = await self._accept(sid, {"text": caption or None, "client_id": client_id},
+                                    t.lang, (photo,))
         return web.json_response({"ok": notice is None, "notice": notice})
 
 

@@ -25,16 +25,27 @@ def bot_item(message: Outgoing) -> dict[str, Any]:
         "buttons": message.payload.get("buttons", []),
         "case_number": message.payload.get("case_number"),
         "files": [
-            {"kind": a.kind, "name": a.name or a.kind, "url": f"/web/api/file/{message.id}/{i}"}
+            {"kind": a.kind, "name": a.name or a.kind, "url": f"/web/api/file/o{message.id}/{i}"}
             for i, a in enumerate(message.attachments) if a.path
         ],
     }
 
 
+def owner_files(inbound_id: int, attachments: list[dict[str, Any]]
+                ) -> tuple[list[dict[str, Any]], list[str]]:
+    """What the owner sent, as links to the session-only file endpoint (kept copies) and as
+    names (photos without a kept copy)."""
+    files = [{"kind": a.get("kind"), "name": a.get("name") or "photo",
+              "url": f"/web/api/file/i{inbound_id}/{i}"}
+             for i, a in enumerate(attachments) if a.get("path")]
+    photos = [a.get("name") or "photo" for a in attachments
+              if a.get("kind") == "photo" and not a.get("path")]
+    return files, photos
+
+
 def _inbound_item(row: InboundMessage) -> dict[str, Any]:
     payload = row.payload or {}
-    photos = [a.get("name") or "photo" for a in payload.get("attachments", [])
-              if a.get("kind") == "photo"]
+    files, photos = owner_files(row.id, payload.get("attachments", []))
     return {
         "type": "message",
         "id": f"i{row.id}",
@@ -42,6 +53,7 @@ def _inbound_item(row: InboundMessage) -> dict[str, Any]:
         "text": row.text or "",
         "button": payload.get("button"),
         "photos": photos,
+        "files": files,
         "client_id": row.external_id,
     }
 

@@ -131,6 +131,7 @@
       renderButtons(li, item.buttons);
     } else {
       li = bubble("me", myText(item));
+      renderFiles(li, item.files);
     }
     li.setAttribute("data-id", item.id);
     state.seen[item.id] = li;
@@ -255,11 +256,29 @@
     var file = $("photo").files[0];
     if (!file) { return; }
     var form = new FormData();
+    var cid = clientId();
     form.append("photo", file, file.name);
+    form.append("client_id", cid);
+    // Shown at once from the local file; confirmed when the stored message comes back.
+    var li = bubble("me pending", "");
+    var img = document.createElement("img");
+    img.src = URL.createObjectURL(file);
+    img.alt = t("photo_label");
+    var link = document.createElement("span");
+    link.className = "file";
+    link.appendChild(img);
+    li.querySelector(".bubble").appendChild(link);
+    state.seen[cid] = li;
+    log.appendChild(li);
+    scrollDown();
     fetch(api("/web/api/upload"), { method: "POST", headers: headers(), body: form })
       .then(function (r) { return r.json(); })
-      .then(function (res) { if (res.notice) { onEvent(res.notice); } if (state.mode === "http") { pollHistory(); } })
-      .catch(function () { notice(t("send_failed")); });
+      .then(function (res) {
+        if (!res.ok) { li.remove(); delete state.seen[cid]; }
+        if (res.notice) { onEvent(res.notice); }
+        if (state.mode === "http") { pollHistory(); }
+      })
+      .catch(function () { li.remove(); delete state.seen[cid]; notice(t("send_failed")); });
     $("photo").value = "";
   });
   $("lang").addEventListener("click", function () {
