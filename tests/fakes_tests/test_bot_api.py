@@ -459,7 +459,7 @@ async def test_get_updates_long_poll_and_offsets(bot: Bot, tg: FakeTelegram) -> 
     updates = await bot.get_updates(timeout=5)
     elapsed = time.monotonic() - started
     await task
-    assert elapsed < 2.0  # returned promptly on injection, not after the 5 s timeout
+    assert elapsed < 4.0  # returned on injection, not after the 5 s timeout
     assert len(updates) == 1
     message = updates[0].message
     assert message is not None
@@ -476,7 +476,7 @@ async def test_get_updates_long_poll_and_offsets(bot: Bot, tg: FakeTelegram) -> 
     # Empty long poll times out after ~timeout.
     started = time.monotonic()
     assert await bot.get_updates(timeout=1) == ()
-    assert 0.9 < time.monotonic() - started < 3.0
+    assert 0.9 < time.monotonic() - started < 4.5
 
 
 async def test_allowed_updates_filtering(bot: Bot, tg: FakeTelegram) -> None:
