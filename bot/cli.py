@@ -75,13 +75,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command in ("classify", "parse-date"):
+    # The nlp tools parse their own options (`--eval`, `--explain`, `--now`): hand them the rest
+    # of the line as it is (argparse's REMAINDER refuses options right after the command).
+    start = 2 if argv[:1] == ["--config"] else 1 if argv[:1] and argv[0].startswith("--config=") else 0
+    if argv[start:start + 1] in (["classify"], ["parse-date"]):
         from nlp import cli as nlp_cli
 
-        command = nlp_cli.classify_command if args.command == "classify" else nlp_cli.parse_date_command
-        return command(args.args)
+        tool = nlp_cli.classify_command if argv[start] == "classify" else nlp_cli.parse_date_command
+        return tool(argv[start + 1:])
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
         config = load_config(args.config)
     except ConfigError as exc:

@@ -66,3 +66,16 @@ def test_buttons_render_as_numbered_lines() -> None:
     message = Outgoing(1, "c", {"text": "选择", "buttons": [[{"label": "是", "data": "y"}],
                                                             [{"label": "否", "data": "n"}]]})
     assert render_plain(message) == "选择\n  [1] 是\n  [2] 否"
+
+
+def test_the_nlp_tools_take_their_own_options_through_anju(tmp_path: Path) -> None:
+    labelled = tmp_path / "set.jsonl"
+    labelled.write_text('{"text": "厨房燃气泄漏了", "intent": "repair", "area": "gas", '
+                        '"urgent": true}\n', encoding="utf-8")
+    evaluated = anju(tmp_path, "classify", "--eval", str(labelled))
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert "intent accuracy: 1.000 (1/1)" in evaluated.stdout
+    explained = anju(tmp_path, "classify", "--explain", stdin="厨房燃气泄漏了\n")
+    assert '"urgent": true' in explained.stdout and "explanation" in explained.stdout
+    parsed = anju(tmp_path, "parse-date", "明天下午3点", "--now", "2026-11-23T10:00:00+08:00")
+    assert parsed.stdout.strip() == "2026-11-24T15:00:00+08:00"
