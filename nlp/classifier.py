@@ -17,6 +17,7 @@ from nlp.rules import RuleSet, load_rules
 from nlp.text import new_tokenizer, normalize
 
 _HYPO_DROPS = {("intent", "repair"), ("intent", "complaint")}
+_new = object.__new__
 
 
 @lru_cache(maxsize=2)
@@ -48,6 +49,23 @@ def _fmt(scores: Mapping[str, float]) -> str:
     return " ".join(f"{k}={v:g}" for k, v in sorted(scores.items(), key=lambda kv: -kv[1]) if v)
 
 
+def _cover(live: list[Hit]) -> None:
+    """Give every hit the labels of the longer hits that contain it.
+
+    Hits come sorted by start, longest first at the same start, so a hit can only be
+    held by an earlier one, and the inner loop stops at the first hit past the end."""
+    n = len(live)
+    for x in range(n - 1):
+        o = live[x]
+        os, oe = o.start, o.end
+        for y in range(x + 1, n):
+            h = live[y]
+            if h.start >= oe:
+                break
+            if h.end <= oe and oe - os > h.end - h.start:
+                h.covered = h.covered | o.phrase.labels
+
+
 class Classifier:
     """Immutable once built; build a new one (``Classifier.load``) to change rules."""
 
@@ -63,6 +81,8 @@ class Classifier:
         self._combo_sets = tuple(tuple(frozenset(g) for g in c.groups) for c in rules.combos)
         self._combo_words = frozenset().union(*(s for g in self._combo_sets for s in g))
         self.routing = build_routing(routing)
+        # numeric thresholds of [decision], as floats (read on every message)
+        self._f = {k: float(v) for k, v in rules.decision.items() if isinstance(v, int | float)}
 
     @classmethod
     def load(
@@ -78,13 +98,25 @@ class Classifier:
         lazy = LazyBounds(self.segmenter, norm)  # jieba runs only if a rule needs it
         hits = scan(self.rules, norm, lazy)
         settle(self.rules, norm, hits, lazy)
-        return self._decide(text, hits, [] if explain else None)
+        q = self.rules.question_re.search(norm)
+        question = q is not None and not self._rhetorical(norm, q.start())
+        return self._decide(text, hits, [] if explain else None, question)
+
+    def _rhetorical(self, norm: str, particle: int) -> bool:
+        """不是…吗 / 难道…吗 in one clause asserts, it does not ask (这不是骗人吗)."""
+        cstart = 0
+        for m in self.rules.clause_re.finditer(norm, 0, particle):
+            cstart = m.end()
+        return self.rules.rhetorical_re.search(norm, cstart, particle) is not None
 
     def _explain(self, text: str) -> tuple[str, ...]:
         return tuple(self.analyze(text, explain=True).explanation)
 
-    def _decide(self, text: str, hits: list[Hit], why: list[str] | None) -> Analysis:
+    def _decide(
+        self, text: str, hits: list[Hit], why: list[str] | None, question: bool = False
+    ) -> Analysis:
         d = self.rules.decision
+        f = self._f
         scores: dict[str, dict[str, float]] = {
             "intent": dict.fromkeys(INTENTS, 0.0),
             "category": dict.fromkeys(CATEGORIES, 0.0),
@@ -95,80 +127,121 @@ class Classifier:
         urgent = 0.0
         sarcasm = hypothetical = False
         fired: set[str] = set()
+        # contributions of hits that tell of an earlier event; dropped for thanks (below)
+        deferred: list[tuple[str, str, float]] = []
+        past_fired: set[str] = set()
         hits = [h for h in hits if h.phrase.scored]
-        live = [h for h in hits if h.status in (OK, HYPOTHETICAL)]
-        nested = any(a.end > b.start for a, b in pairwise(live))
-        # (hits are sorted by start: any containment needs an overlap of neighbours)
+        live = [h for h in hits if h.status == OK or h.status == HYPOTHETICAL]
+        if any(a.end > b.start for a, b in pairwise(live)):
+            _cover(live)  # some phrases sit inside longer ones
         for h in hits:
             p = h.phrase
-            if h.status not in (OK, HYPOTHETICAL):
+            if h.status != OK and h.status != HYPOTHETICAL:
                 if why is not None:
                     why.append(f"{h.status}: {p.text} ({h.note})")
                 continue
             hypo = h.status == HYPOTHETICAL
-            outer = (
-                [o for o in live if o.start <= h.start and h.end <= o.end and o is not h]
-                if nested
-                else ()
-            )
-            if not hypo and not outer:  # fast path: everything counts
+            past = h.past
+            covered = h.covered  # labels already counted by a longer phrase around it
+            if not hypo and not past and covered.isdisjoint(p.labels):  # fast path
                 for dim, label, w in p.weights:
                     scores[dim][label] += w
                 urgent += p.urgent
                 fired.add(p.text)
                 if p.sarcasm:
                     sarcasm = True
-                    scores["intent"]["complaint"] += float(d["sarcasm_weight"])
+                    scores["intent"]["complaint"] += f["sarcasm_weight"]
                 if p.desc or p.sarcasm:
                     matched.append(p.text)
                     if why is not None:
                         why.append(f"{p.text}: {p.desc}{' sarcasm' if p.sarcasm else ''}")
                 continue
-            parts = []
-            covered = set().union(
-                *(o.phrase.labels for o in outer if len(o.phrase.text) > len(p.text))
-            )
+            # slow path: some labels are dropped. The explanation strings are built only
+            # when asked for (formatting them is the costly part)
+            parts: list[str] | None = [] if why is not None else None
+            counted = False
             for dim, label, w in p.weights:
                 if hypo and (dim in ("category", "area") or (dim, label) in _HYPO_DROPS):
                     hypothetical = hypothetical or (dim, label) in _HYPO_DROPS
                     continue
                 if (dim, label) in covered:
                     continue  # the longer phrase around it already counts for this label
+                counted = True
+                if past and (dim == "area" or (dim, label) == ("intent", "repair")):
+                    deferred.append((dim, label, w))
+                    if parts is not None:
+                        parts.append(f"past {dim}:{label}{w:+g}")
+                    continue
                 scores[dim][label] += w
-                parts.append(f"{dim}:{label}{w:+g}")
+                if parts is not None:
+                    parts.append(f"{dim}:{label}{w:+g}")
             if p.urgent and not hypo:
-                urgent += p.urgent
-                parts.append(f"urgent{p.urgent:+g}")
+                counted = True
+                if past:
+                    deferred.append(("urgent", "", p.urgent))
+                else:
+                    urgent += p.urgent
+                if parts is not None:
+                    parts.append(f"{'past ' if past else ''}urgent{p.urgent:+g}")
             elif p.urgent:
                 hypothetical = True
             if p.sarcasm and not hypo:
                 sarcasm = True
-                scores["intent"]["complaint"] += float(d["sarcasm_weight"])
-                parts.append("sarcasm")
-            if not hypo:
+                counted = True
+                scores["intent"]["complaint"] += f["sarcasm_weight"]
+                if parts is not None:
+                    parts.append("sarcasm")
+            if past:
+                past_fired.add(p.text)
+            elif not hypo:
                 fired.add(p.text)
-            if parts:
+            if counted:
                 matched.append(p.text)
-                tag = f"hypothetical ({h.note}) " if hypo else ""
-                if why is not None:
+                if why is not None and parts is not None:
+                    tag = f"hypothetical ({h.note}) " if hypo else ""
                     why.append(f"{tag}{p.text}: {', '.join(parts)}")
             elif hypo and why is not None:
                 why.append(f"hypothetical: {p.text} ({h.note})")
-        check = not fired.isdisjoint(self._combo_words)
-        for combo, sets in zip(self.rules.combos, self._combo_sets, strict=True) if check else ():
-            if any(fired.isdisjoint(g) for g in sets):
-                continue
-            picks = [next((w for w in g if w in fired), None) for g in combo.groups]
-            if all(picks):
-                urgent += combo.weight
-                matched.extend(w for w in picks if w and w not in matched)
+        if deferred or past_fired:
+            if scores["intent"]["praise"] > 0 or sarcasm:
                 if why is not None:
                     why.append(
-                        f"combo {combo.name}: {' + '.join(map(str, picks))} urgent{combo.weight:+g}"
+                        "thanks (or sarcasm) about an earlier event: its repair, area and urgency dropped"
                     )
+            else:
+                for dim, label, w in deferred:
+                    if dim == "urgent":
+                        urgent += w
+                    else:
+                        scores[dim][label] += w
+                fired |= past_fired
+        check = not fired.isdisjoint(self._combo_words)
+        for combo, sets in zip(self.rules.combos, self._combo_sets, strict=True) if check else ():
+            for g in sets:
+                if fired.isdisjoint(g):
+                    break
+            else:
+                picks = [next((w for w in g if w in fired), None) for g in combo.groups]
+                if all(picks):
+                    urgent += combo.weight
+                    matched.extend(w for w in picks if w and w not in matched)
+                    if why is not None:
+                        why.append(
+                            f"combo {combo.name}: {' + '.join(map(str, picks))} urgent{combo.weight:+g}"
+                        )
         intent_s = scores["intent"]
+        if question:
+            intent_s["inquiry"] += f["question_weight"]
+            if why is not None:
+                why.append(
+                    f"ends a clause with a question particle: inquiry{d['question_weight']:+g}"
+                )
+        if hypothetical and intent_s["suggestion"] >= f["wish_over_hypothetical"]:
+            hypothetical = False  # a wish (希望以后…, 要是能…就好了), not a question
+            if why is not None:
+                why.append("hypothetical inside a wish: stays a suggestion")
         if hypothetical:
-            intent_s["inquiry"] += float(d["hypothetical_inquiry_weight"])
+            intent_s["inquiry"] += f["hypothetical_inquiry_weight"]
             if why is not None:
                 why.append(f"hypothetical defect -> inquiry{d['hypothetical_inquiry_weight']:+g}")
         if sarcasm and intent_s["praise"]:
@@ -176,20 +249,20 @@ class Classifier:
             intent_s["praise"] = 0.0
             if why is not None:
                 why.append("sarcasm: praise counted as complaint")
-        is_urgent = urgent >= float(d["urgent_threshold"])
+        is_urgent = urgent >= f["urgent_threshold"]
         if is_urgent and intent_s["repair"] + intent_s["complaint"] <= 0:
-            intent_s["repair"] += float(d["urgent_repair_bonus"])
+            intent_s["repair"] += f["urgent_repair_bonus"]
         self._implied(scores, why)
         if why is not None:
             why.append(f"intent scores: {_fmt(intent_s) or 'none'}")
         intent, s1, s2 = _best(intent_s, INTENTS)
-        if s1 < float(d["min_intent_score"]):
+        if s1 < f["min_intent_score"]:
             intent = "other"
         intent = self._overrides(intent, intent_s, why)
         if intent != "other":
             s1 = intent_s[intent]
             s2 = max(v for k, v in intent_s.items() if k != intent)
-        k = float(d["score_k"])
+        k = f["score_k"]
         conf = s1 / (s1 + max(s2, 0.0) + k) if s1 > 0 else 0.3
         category = area = place = None
         if intent == "complaint":
@@ -199,7 +272,7 @@ class Classifier:
             plab, p1, _ = _best(scores["place"], PLACES)
             place = plab if p1 > 0 else None
             pub = scores["place"]["public_area"]
-            if pub >= float(d["public_place_wins"]) and area not in (
+            if pub >= f["public_place_wins"] and area not in (
                 "elevator",
                 "gas",
                 "public_area",
@@ -210,12 +283,15 @@ class Classifier:
         if why is not None:
             why.append(f"urgent score {urgent:g} (threshold {d['urgent_threshold']:g})")
         dept = route(self.routing, intent, category)
-        confident = conf >= float(d["confident_score"])
+        confident = conf >= f["confident_score"]
         if why is not None:
             why.append(
                 f"decision: {intent} score {conf:.2f} {'confident' if confident else 'unsure'} -> {dept}"
             )
-        return Analysis(
+        # Analysis is a frozen dataclass; filling its __dict__ skips the frozen __init__'s
+        # eleven object.__setattr__ calls (about 2 us a message), with the same result.
+        result: Analysis = _new(Analysis)
+        result.__dict__.update(
             text=text,
             intent=intent,
             category=category,
@@ -230,6 +306,7 @@ class Classifier:
             if why is not None
             else LazyExplanation(partial(self._explain, text)),
         )
+        return result
 
     def _sub(
         self,
@@ -253,11 +330,11 @@ class Classifier:
 
     def _implied(self, scores: dict[str, dict[str, float]], why: list[str] | None) -> None:
         """Object words imply a repair, complaint-category words a complaint (weakly)."""
-        d = self.rules.decision
+        f = self._f
         for dim, intent in (("area", "repair"), ("category", "complaint")):
             top = max(scores[dim].values())
             if top > 0:
-                bonus = min(top * float(d[f"{dim}_implies_factor"]), float(d[f"{dim}_implies_cap"]))
+                bonus = min(top * f[f"{dim}_implies_factor"], f[f"{dim}_implies_cap"])
                 scores["intent"][intent] += bonus
                 if why is not None:
                     why.append(f"{dim} words imply {intent}{bonus:+.2g}")
@@ -265,13 +342,14 @@ class Classifier:
     def _overrides(self, intent: str, s: dict[str, float], why: list[str] | None) -> str:
         """Precedence rules between intents that plain scores get wrong."""
         d = self.rules.decision
-        if intent == "repair" and s["complaint"] >= float(d["complaint_over_repair"]):
+        f = self._f
+        if intent == "repair" and s["complaint"] >= f["complaint_over_repair"]:
             if why is not None:
                 why.append(
                     f"complaint marker {s['complaint']:g} >= {d['complaint_over_repair']:g}: complaint"
                 )
             return "complaint"
-        if intent == "inquiry" and s["repair"] >= float(d["repair_over_inquiry"]):
+        if intent == "inquiry" and s["repair"] >= f["repair_over_inquiry"]:
             if why is not None:
                 why.append(
                     f"repair {s['repair']:g} >= {d['repair_over_inquiry']:g} with a question: repair"

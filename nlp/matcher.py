@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import pairwise
@@ -19,6 +20,8 @@ class Hit:
     phrase: Phrase
     status: str = OK
     note: str = ""
+    past: bool = False  # in a clause that tells of an earlier event (上次, 那回, 去年 ...)
+    covered: frozenset[tuple[str, str]] = frozenset()  # labels a longer phrase around it counts
 
     def contains(self, other: Hit) -> bool:
         return self.start <= other.start and other.end <= self.end
@@ -51,9 +54,8 @@ def scan(rules: RuleSet, text: str, bounds: LazyBounds) -> list[Hit]:
         while True:
             p, kids = node
             if p is not None and (
-                (_latin_ok(text, i, j, p.prefix) if p.latin else j - i > 1)
-                or (not p.latin and bounds.aligned(i, j))  # one character: a whole word only
-            ):
+                p.free or (_latin_ok(text, i, j, p.prefix) if p.latin else bounds.aligned(i, j))
+            ):  # a single Chinese character counts as a whole word only, unless free
                 if found is None:
                     found = [Hit(i, j, p)]
                 else:
@@ -71,40 +73,101 @@ def scan(rules: RuleSet, text: str, bounds: LazyBounds) -> list[Hit]:
 
 
 def settle(rules: RuleSet, text: str, hits: list[Hit], lazy: LazyBounds) -> None:
-    """Mark hits blocked / negated / hypothetical in place."""
-    blockers = [h for h in hits if h.phrase.blocker]
+    """Mark hits blocked / negated / hypothetical (and past) in place."""
     words = [h for h in hits if h.phrase.scored]
-    for b in blockers:
-        bs, be = b.start, b.end
-        for h in words:
-            if h.end <= bs or h.start >= be or h is b or h.status != OK:
-                continue  # no overlap
-            if not (h.start <= bs and be <= h.end):  # a keyword holding the blocker counts
-                h.status, h.note = BLOCKED, f"by {b.phrase.text}"
+    blockers = [h for h in hits if h.phrase.blocker]
+    if blockers:
+        for b in blockers:
+            bs, be = b.start, b.end
+            for h in words:
+                if h.end <= bs or h.start >= be or h is b or h.status != OK:
+                    continue  # no overlap
+                if not (h.start <= bs and be <= h.end):  # a keyword holding the blocker counts
+                    h.status, h.note = BLOCKED, f"by {b.phrase.text}"
+    if not words:
+        return
     # crossing keywords: the one that agrees with the word segmentation wins
     # (words are sorted by start, so any overlap shows up between neighbours)
-    crossing = any(a.end > c.start for a, c in pairwise(words))
-    for a in words if crossing else ():
+    if any(a.end > c.start for a, c in pairwise(words)) and _crossing(words):
+        _cross(words, lazy)
+    neg = rules.negator_re.search(text) is not None
+    hypo = rules.hypothetical_re.search(text) is not None
+    past = rules.past_re.search(text) is not None
+    if not (neg or hypo or past):
+        return  # nothing can negate, hypothesise or date a keyword
+    clause_starts = [0] + [m.end() for m in rules.clause_re.finditer(text)]
+    past_clauses = (
+        {
+            clause_starts[bisect_right(clause_starts, m.start()) - 1]
+            for m in rules.past_re.finditer(text)
+        }
+        if past
+        else None
+    )
+    negation_re, hypothetical_re = rules.negation_re, rules.hypothetical_re
+    for h in words:
+        if h.status != OK:
+            continue
+        start = h.start
+        cstart = clause_starts[bisect_right(clause_starts, start) - 1]
+        if neg:
+            lo = max(cstart, start - 4)
+            m = negation_re.search(text, lo, start)
+            if m and not _a_not_a(text, m.start(), lo) and not _rhetorical(text, m, rules):
+                h.status, h.note = NEGATED, f"after {m.group(0)}"
+                continue
+        m2 = hypothetical_re.search(text, cstart, start) if hypo else None
+        if m2:
+            h.status, h.note = HYPOTHETICAL, f"after {m2.group(0)}"
+        elif past_clauses:
+            # a past marker anywhere in the same clause (上次电梯困人 / 电梯困人那次)
+            h.past = cstart in past_clauses
+
+
+def _a_not_a(text: str, neg: int, lo: int) -> bool:
+    """Is the negator at ``neg`` the middle of 是不是 or 有没有? Those ask (or accuse), they
+    do not deny: 是不是偷工了 is not 不是偷工, 有没有违约金 is not 没有违约金.
+    (要不要断电 stays a negation: nothing is cut yet.)"""
+    return neg > lo and text[neg - 1 : neg + 2] in ("是不是", "有没有")
+
+
+def _rhetorical(text: str, m: re.Match[str], rules: RuleSet) -> bool:
+    """不是 … 吗 in one clause asserts: 这不是骗人吗 means it is cheating."""
+    if not m.group(0).startswith("不是"):
+        return False
+    end = rules.clause_re.search(text, m.end())
+    return text[m.end() : end.start() if end else len(text)].endswith("吗")
+
+
+def _crossing(words: list[Hit]) -> bool:
+    """Do two keywords cross (overlap without one holding the other)? Words are sorted
+    by start, longest first at the same start."""
+    n = len(words)
+    for i in range(n - 1):
+        a = words[i]
+        ae = a.end
+        for j in range(i + 1, n):
+            c = words[j]
+            if c.start >= ae:
+                break
+            if c.end > ae and c.start > a.start:
+                return True
+    return False
+
+
+def _cross(words: list[Hit], lazy: LazyBounds) -> None:
+    """Of two keywords that cross, drop the one the word segmentation splits."""
+    for a in words:
         for c in words:
             if a is c or a.status != OK or c.status != OK:
                 continue
-            if a.overlaps(c) and not a.contains(c) and not c.contains(a):
+            if (
+                a.start < c.end
+                and c.start < a.end
+                and not (a.start <= c.start and c.end <= a.end)
+                and not (c.start <= a.start and a.end <= c.end)
+            ):
                 if any(o.contains(a) and o.contains(c) for o in words if o.status == OK):
                     continue  # both inside a longer phrase (煤气 / 气味 in 煤气味)
                 if not lazy.aligned(a.start, a.end) and lazy.aligned(c.start, c.end):
                     a.status, a.note = BLOCKED, f"crosses {c.phrase.text}"
-    if not words:
-        return
-    clause_starts = [0] + [m.end() for m in rules.clause_re.finditer(text)]
-    for h in words:
-        if h.status != OK:
-            continue
-        cstart = clause_starts[bisect_right(clause_starts, h.start) - 1]
-        ctx = text[max(cstart, h.start - 4) : h.start]
-        m = rules.negation_re.search(ctx)
-        if m:
-            h.status, h.note = NEGATED, f"after {m.group(0)}"
-            continue
-        m2 = rules.hypothetical_re.search(text, cstart, h.start)
-        if m2:
-            h.status, h.note = HYPOTHETICAL, f"after {m2.group(0)}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class Phrase:
     blocker: bool = False
     sarcasm: bool = False
     latin: bool = False  # needs word boundaries
+    free: bool = False  # counts wherever it occurs: no word-boundary check (long or [matching])
     prefix: bool = False  # latin keyword written "leak*": any word starting with it
     labels: frozenset[tuple[str, str]] = frozenset()
     desc: str = ""  # "intent:repair+3, area:plumbing+3" for explanations
@@ -56,7 +58,11 @@ class RuleSet:
     first_index: Mapping[str, tuple[int, ...]]  # first char -> phrase lengths, longest first
     trie: dict[str, Any]  # char -> [Phrase ending there or None, {next char: node}]
     negation_re: re.Pattern[str]
-    hypothetical_re: re.Pattern[str]
+    negator_re: Markers  # any negator anywhere (a quick test before negation_re)
+    hypothetical_re: Markers
+    past_re: Markers
+    question_re: re.Pattern[str]
+    rhetorical_re: re.Pattern[str]  # 不是 / 难道 before the particle: not a real question
     clause_re: re.Pattern[str]
     combos: tuple[Combo, ...]
     decision: Mapping[str, Any]
@@ -82,7 +88,43 @@ _DECISION_DEFAULTS: dict[str, Any] = {
     "category_implies_cap": 1.2,
     "complaint_over_repair": 4.0,
     "repair_over_inquiry": 4.0,
+    "wish_over_hypothetical": 3.0,
+    "question_weight": 1.5,
 }
+
+
+_LATIN_RE = re.compile("[a-z]")
+
+
+class Markers:
+    """Finds marker words (negators, 如果, 上次 ...) in normalised text.
+
+    Behaves like ``re.compile(_alternation(words))`` for ``search`` and ``finditer``,
+    but the English words (matched as whole words, which makes a regex slow) are looked
+    for only in text that holds a Latin letter."""
+
+    __slots__ = ("_cjk", "_latin")
+
+    def __init__(self, words: list[str]) -> None:
+        cjk = [w for w in words if not w.isascii()]
+        latin = [w for w in words if w.isascii()]
+        self._cjk = re.compile(_alternation(cjk)) if cjk else None
+        self._latin = re.compile(_alternation(latin)) if latin else None
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        m = self._cjk.search(text, pos, endpos) if self._cjk is not None else None
+        if self._latin is not None and _LATIN_RE.search(text, pos, endpos):
+            m2 = self._latin.search(text, pos, endpos)
+            if m2 is not None and (m is None or m2.start() < m.start()):
+                return m2
+        return m
+
+    def finditer(self, text: str) -> list[re.Match[str]]:
+        found = list(self._cjk.finditer(text)) if self._cjk is not None else []
+        if self._latin is not None and _LATIN_RE.search(text):
+            found += self._latin.finditer(text)
+            found.sort(key=lambda m: m.start())
+        return found
 
 
 def _alternation(words: list[str]) -> str:
@@ -116,7 +158,7 @@ class _Builder:
                 raise RulesError(f"[{dim}.{label}] {raw!r}: weight must be a number, got {w!r}")
             self._entry(raw, f"[{dim}.{label}]")["weights"].append((dim, label, float(w)))
 
-    def build(self) -> dict[str, Phrase]:
+    def build(self, free_chars: frozenset[str] = frozenset()) -> dict[str, Phrase]:
         out = {}
         for text, e in self.data.items():
             parts = [f"{d}:{lab}{w:+g}" for d, lab, w in e["weights"]]
@@ -130,6 +172,7 @@ class _Builder:
                 blocker=e["blocker"],
                 sarcasm=e["sarcasm"],
                 latin=text.isascii(),
+                free=not text.isascii() and (len(text) > 1 or text in free_chars),
                 prefix=e["prefix"],
                 scored=not e["blocker"] or bool(e["weights"]) or bool(e["urgent"]),
             )
@@ -169,7 +212,10 @@ def parse_rules(doc: Mapping[str, Any], source: Path | None = None) -> RuleSet:
         combos.append(
             Combo(str(c.get("name", f"combo {i + 1}")), groups, float(c.get("weight", 3)))
         )
-    phrases = b.build()
+    free = doc.get("matching", {}).get("free_chars", "")
+    if not isinstance(free, str):
+        raise RulesError("[matching] free_chars must be a string of characters")
+    phrases = b.build(frozenset(free))
     lengths: dict[str, set[int]] = {}
     for text in phrases:
         lengths.setdefault(text[0], set()).add(len(text))
@@ -186,7 +232,12 @@ def parse_rules(doc: Mapping[str, Any], source: Path | None = None) -> RuleSet:
     fillers = _str_list(doc, "negation", "fillers")
     neg = f"(?:{_alternation(negators)})(?:{_alternation(fillers)})?$"
     hypo = _str_list(doc, "hypothetical", "markers")
+    past = _str_list(doc, "past", "markers")
     clause = doc.get("negation", {}).get("clause_breaks", "，,。.!！?？;；\n~")
+    particles = _str_list(doc, "question", "particles")
+    question = (
+        f"(?:{_alternation(particles)})(?=[\\s{re.escape(clause)}]|$)" if particles else r"(?!x)x"
+    )
     decision = dict(_DECISION_DEFAULTS)
     decision.update(doc.get("decision", {}))
     meta = doc.get("meta", {})
@@ -204,7 +255,11 @@ def parse_rules(doc: Mapping[str, Any], source: Path | None = None) -> RuleSet:
         first_index=first_index,
         trie=trie,
         negation_re=re.compile(neg),
-        hypothetical_re=re.compile(_alternation(hypo)),
+        negator_re=Markers(negators),
+        hypothetical_re=Markers(hypo),
+        past_re=Markers(past),
+        question_re=re.compile(question),
+        rhetorical_re=re.compile(_alternation(_str_list(doc, "question", "rhetorical"))),
         clause_re=re.compile(f"[{re.escape(clause)}]"),
         combos=tuple(combos),
         decision=MappingProxyType(decision),
