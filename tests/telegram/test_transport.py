@@ -149,17 +149,22 @@ async def test_edits_and_voice_notes_on_an_open_case_reach_the_topic(live: Live)
     assert copy.chat_id == STAFF_GROUP and copy.message_thread_id == card.message_thread_id
 
 
+async def polling_app(store: Store, fake: FakeTelegram, tmp_path: Path) -> tuple[Any, Any, Any]:
+    """A running app in polling mode, its Telegram runtime and the runtime's real dispatch."""
+    fake.rate_limits = RateLimits.disabled()
+    fake.add_user(OWNER)
+    app = await start_app(telegram_config(fake, tmp_path), store)
+    runtime = app.channels["telegram"].runtime  # type: ignore[attr-defined]
+    return app, runtime, runtime.dispatch
+
+
 async def test_polling_confirms_an_update_only_after_it_is_stored(
     store: Store, fake_telegram: FakeTelegram, tmp_path: Path
 ) -> None:
     """A crash between fetching and storing must leave the update with Telegram: the offset
     that confirms it is sent only after dispatch committed."""
     fake = fake_telegram
-    fake.rate_limits = RateLimits.disabled()
-    fake.add_user(OWNER)
-    app = await start_app(telegram_config(fake, tmp_path), store)
-    runtime = app.channels["telegram"].runtime  # type: ignore[attr-defined]
-    stored = runtime.dispatch
+    app, runtime, stored = await polling_app(store, fake, tmp_path)
     gate = asyncio.Event()
     entered = asyncio.Event()
 
@@ -192,11 +197,7 @@ async def test_an_update_that_always_fails_is_set_aside_and_the_rest_go_on(
     store: Store, fake_telegram: FakeTelegram, tmp_path: Path
 ) -> None:
     fake = fake_telegram
-    fake.rate_limits = RateLimits.disabled()
-    fake.add_user(OWNER)
-    app = await start_app(telegram_config(fake, tmp_path), store)
-    runtime = app.channels["telegram"].runtime  # type: ignore[attr-defined]
-    stored = runtime.dispatch
+    app, runtime, stored = await polling_app(store, fake, tmp_path)
 
     async def picky(message: Any) -> Any:
         if message.text == "坏消息":
