@@ -229,3 +229,29 @@ async def test_command_menus_are_published_for_owners_in_two_languages_and_for_s
     assert {"claim", "resolve", "verify", "report"} <= set(names("all_group_chats"))
     zh = live.fake.commands[(json.dumps({"type": "all_private_chats"}), "")]
     assert next(c for c in zh if c["command"] == "mycases")["description"] == "我的工单"
+
+
+async def test_healthz_shows_telegram_down_while_polling_fails_and_up_again(
+    store: Store, fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    fake = fake_telegram
+    app, runtime, _ = await polling_app(store, fake, tmp_path)
+    runtime.poll_backoff = 0.05
+    url = f"http://127.0.0.1:{app.http.port}/healthz"
+
+    async def telegram_is(state: str, http: aiohttp.ClientSession) -> bool:
+        async with http.get(url) as response:
+            report = await response.json()
+            return bool(report["channels"]["telegram"] == state
+                        and (response.status == 200) == (state == "up"))
+
+    try:
+        async with aiohttp.ClientSession() as http:
+            assert await telegram_is("up", http)
+            fake.fail_next(6, error_code=502, methods={"getUpdates"})
+            fake.inject_message(OWNER, OWNER, "/start")  # ends the current long poll
+            await eventually(lambda: telegram_is("down", http), timeout=10)
+            fake.inject_message(OWNER, OWNER, "/help")  # the first good poll returns at once
+            await eventually(lambda: telegram_is("up", http), timeout=20)
+    finally:
+        await app.stop()

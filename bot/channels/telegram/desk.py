@@ -41,6 +41,11 @@ class TelegramStaffDesk(Channel):
     # One bot token: owners' chats and staff groups share Telegram's ~30/s global budget.
     budget_key = "telegram"
 
+    @property
+    def healthy(self) -> bool:
+        """For /healthz: the shared Telegram runtime is started and polling works."""
+        return self.runtime.healthy
+
     def __init__(self, runtime: TelegramRuntime, pacing: Pacing | None = None) -> None:
         self.runtime = runtime
         self.store: Store | None = None

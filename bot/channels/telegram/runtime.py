@@ -35,6 +35,7 @@ ALBUM_WAIT = 1.0  # seconds: an album arrives as several updates within about th
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
 POLL_TIMEOUT = 10  # seconds a getUpdates long poll waits for news
 POLL_BACKOFF_MAX = 30.0  # seconds between polling attempts while Telegram is unreachable
+POLL_UNHEALTHY = 3  # consecutive failed polls after which /healthz reports the channel down
 POISON_ATTEMPTS = 3  # an update failing this often (store and network up) is set aside
 # Failures that mean "try the whole batch again later", never "this update is bad".
 UNAVAILABLE = (SQLAlchemyOperationalError, SQLAlchemyInterfaceError, OSError, TimeoutError,
@@ -73,6 +74,18 @@ class TelegramRuntime:
         self._started = False
         self._closed = False
         self._poller: asyncio.Task[None] | None = None
+        self.poll_failures = 0  # consecutive failed polls (for /healthz)
+        self.poll_backoff = 0.5  # seconds; doubled per failure up to POLL_BACKOFF_MAX
+
+    @property
+    def healthy(self) -> bool:
+        """Up unless stopped, or polling has stopped or failed POLL_UNHEALTHY times in a row."""
+        if not self._started:
+            return False
+        if self.config.mode != "polling":
+            return True
+        return (self._poller is not None and not self._poller.done()
+                and self.poll_failures < POLL_UNHEALTHY)
 
     @property
     def bot(self) -> Bot:
@@ -133,7 +146,7 @@ class TelegramRuntime:
         it again; a message delivered twice is recognised by its message id. PTB's own Updater
         confirms a batch as soon as it is fetched, which would open a window for losing it."""
         offset: int | None = None
-        failures = 0
+        self.poll_failures = 0
         while True:
             try:
                 updates = await self.bot.get_updates(
@@ -142,15 +155,16 @@ class TelegramRuntime:
                 if updates:
                     await self._handle_batch(updates)
                     offset = updates[-1].update_id + 1
-                failures = 0
+                self.poll_failures = 0
             except asyncio.CancelledError:
                 raise
             except (InvalidToken, Forbidden) as exc:
                 log.error("Telegram refused the bot token (%s); polling stopped", type(exc).__name__)
                 return
             except Exception as exc:  # network, 409 conflict, a failing store: wait, retry
-                failures += 1
-                delay = min(POLL_BACKOFF_MAX, 0.5 * 2 ** min(failures, 8))
+                self.poll_failures += 1
+                delay = min(POLL_BACKOFF_MAX,
+                            self.poll_backoff * 2 ** min(self.poll_failures, 8))
                 log.warning("polling failed (%s: %s); retrying in %.1f s",
                             type(exc).__name__, exc, delay)
                 await asyncio.sleep(delay)
