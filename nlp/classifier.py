@@ -100,7 +100,7 @@ class Classifier:
         settle(self.rules, norm, hits, lazy)
         q = self.rules.question_re.search(norm)
         question = q is not None and not self._rhetorical(norm, q.start())
-        return self._decide(text, hits, [] if explain else None, question)
+        return self._decide(text, hits, [] if explain else None, question, norm)
 
     def _rhetorical(self, norm: str, particle: int) -> bool:
         """不是…吗 / 难道…吗 in one clause asserts, it does not ask (这不是骗人吗)."""
@@ -109,11 +109,24 @@ class Classifier:
             cstart = m.end()
         return self.rules.rhetorical_re.search(norm, cstart, particle) is not None
 
+    def _over(self, norm: str) -> bool:
+        """Does the message speak of an earlier event as over (理赔, 太慢了, 有结果了吗),
+        with nothing still going on (还在, 现在 ...)?"""
+        over, ongoing = self.rules.past_over_re, self.rules.past_ongoing_re
+        if over is None or over.search(norm) is None:
+            return False
+        return ongoing is None or ongoing.search(norm) is None
+
     def _explain(self, text: str) -> tuple[str, ...]:
         return tuple(self.analyze(text, explain=True).explanation)
 
     def _decide(
-        self, text: str, hits: list[Hit], why: list[str] | None, question: bool = False
+        self,
+        text: str,
+        hits: list[Hit],
+        why: list[str] | None,
+        question: bool = False,
+        norm: str = "",
     ) -> Analysis:
         d = self.rules.decision
         f = self._f
@@ -208,6 +221,14 @@ class Classifier:
                     why.append(
                         "thanks (or sarcasm) about an earlier event: its repair, area and urgency dropped"
                     )
+            elif self._over(norm):
+                # the earlier event is over (理赔, 才来, 有结果了吗 ...): no emergency now,
+                # but its repair and area words still say what it was about
+                for dim, label, w in deferred:
+                    if dim != "urgent":
+                        scores[dim][label] += w
+                if why is not None:
+                    why.append("an earlier event that is over: its urgency dropped")
             else:
                 for dim, label, w in deferred:
                     if dim == "urgent":
@@ -250,7 +271,7 @@ class Classifier:
             if why is not None:
                 why.append("sarcasm: praise counted as complaint")
         is_urgent = urgent >= f["urgent_threshold"]
-        if is_urgent and intent_s["repair"] + intent_s["complaint"] <= 0:
+        if is_urgent and intent_s["complaint"] < f["complaint_over_repair"]:
             intent_s["repair"] += f["urgent_repair_bonus"]
         self._implied(scores, why)
         if why is not None:

@@ -91,7 +91,9 @@ def settle(rules: RuleSet, text: str, hits: list[Hit], lazy: LazyBounds) -> None
     if any(a.end > c.start for a, c in pairwise(words)) and _crossing(words):
         _cross(words, lazy)
     neg = rules.negator_re.search(text) is not None
-    hypo = rules.hypothetical_re.search(text) is not None
+    after_re = rules.hypothetical_after_re
+    hypo_after = after_re is not None and after_re.search(text) is not None
+    hypo = rules.hypothetical_re.search(text) is not None or hypo_after
     past = rules.past_re.search(text) is not None
     if not (neg or hypo or past):
         return  # nothing can negate, hypothesise or date a keyword
@@ -105,18 +107,34 @@ def settle(rules: RuleSet, text: str, hits: list[Hit], lazy: LazyBounds) -> None
         else None
     )
     negation_re, hypothetical_re = rules.negation_re, rules.hypothetical_re
+    neg_start = neg_end = -1  # the last negated hit: keywords inside it are negated too
     for h in words:
         if h.status != OK:
             continue
         start = h.start
+        if neg_start <= start and h.end <= neg_end:
+            h.status, h.note = NEGATED, "inside a negated phrase"
+            continue
         cstart = clause_starts[bisect_right(clause_starts, start) - 1]
         if neg:
             lo = max(cstart, start - 4)
             m = negation_re.search(text, lo, start)
             if m and not _a_not_a(text, m.start(), lo) and not _rhetorical(text, m, rules):
                 h.status, h.note = NEGATED, f"after {m.group(0)}"
+                neg_start, neg_end = start, h.end
                 continue
+            if h.phrase.text in rules.clause_words and rules.clause_negator_re is not None:
+                # a smell word: a negator anywhere before it in the clause (燃气没有异味)
+                m = rules.clause_negator_re.search(text, max(cstart, start - 6), start)
+                if m and not _a_not_a(text, m.start(), max(cstart, start - 6)):
+                    h.status, h.note = NEGATED, f"after {m.group(0)} (smell)"
+                    neg_start, neg_end = start, h.end
+                    continue
         m2 = hypothetical_re.search(text, cstart, start) if hypo else None
+        if m2 is None and hypo_after and after_re is not None:
+            # a marker after the keyword in the same clause: 电梯困人的话找谁
+            cend = rules.clause_re.search(text, h.end)
+            m2 = after_re.search(text, h.end, cend.start() if cend else len(text))
         if m2:
             h.status, h.note = HYPOTHETICAL, f"after {m2.group(0)}"
         elif past_clauses:

@@ -69,6 +69,13 @@ class RuleSet:
     user_dict: Path | None
     source: Path | None = None
     counts: Mapping[str, int] = field(default_factory=dict)
+    # smell words (味, 气味, 异味 ...) that a negator anywhere before them in the clause
+    # cancels: 燃气没有异味, 没有闻到煤气味 ([negation] clause_words / clause_negators)
+    clause_words: frozenset[str] = frozenset()
+    clause_negator_re: re.Pattern[str] | None = None
+    hypothetical_after_re: Markers | None = None  # 电梯困人的话 ... ([hypothetical] after)
+    past_over_re: Markers | None = None  # the earlier event is over: 理赔, 才来 ... ([past] over)
+    past_ongoing_re: Markers | None = None  # ... unless it still goes on: 还在, 现在 ...
 
 
 _DECISION_DEFAULTS: dict[str, Any] = {
@@ -266,7 +273,16 @@ def parse_rules(doc: Mapping[str, Any], source: Path | None = None) -> RuleSet:
         user_dict=user_dict,
         source=source,
         counts=MappingProxyType(counts),
+        clause_words=frozenset(_str_list(doc, "negation", "clause_words")),
+        clause_negator_re=re.compile(_alternation(_str_list(doc, "negation", "clause_negators"))),
+        hypothetical_after_re=_markers(_str_list(doc, "hypothetical", "after")),
+        past_over_re=_markers(_str_list(doc, "past", "over")),
+        past_ongoing_re=_markers(_str_list(doc, "past", "ongoing")),
     )
+
+
+def _markers(words: list[str]) -> Markers | None:
+    return Markers(words) if words else None
 
 
 def load_rules(path: Path | None = None) -> RuleSet:

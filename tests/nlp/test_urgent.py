@@ -1,0 +1,77 @@
+"""Emergency flag: broad emergency vocabulary, combinations, negated smells, past events."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp import Classifier
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "书房里都是烟，不知道哪里烧的",  # smoke + a place (single-character 烟)
+        "车库有烟冒出来",
+        "smoke coming out of the corridor",
+        "我妈被关电梯里了",  # 被关 + lift
+        "有人卡在3号楼电梯里",
+        "电梯停在半层，里面有老人",
+        "天黑了家里停电，什么都看不见",  # power + night
+        "客厅吊顶一大块掉落了",  # falling ceiling
+        "外墙砖掉下去砸坏了一辆车",
+        "顶棚的水哗哗往下流，像下雨一样",  # water through the ceiling
+        "马桶里的污水溢出来了，满地都是",  # sewage backing up
+        "燃汽味很大",  # typo of 燃气
+        "厨房有异味，像是燃气",  # smell word + gas word
+        "家里遭小偷了，抽屉全被翻乱",
+        "奶奶在卫生间滑倒了，起不来",
+        "孩子爬出窗户了，站在空调外机上",
+        "someone broke into the flat next door",
+        "插座进水了，在冒火花",
+    ],
+)
+def test_new_emergencies(clf: Classifier, text: str) -> None:
+    a = clf.analyze(text)
+    assert a.urgent, list(a.explanation)
+    assert a.intent == "repair", list(a.explanation)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "燃气没有异味，就是点火慢",  # a negator before the smell word, with words between
+        "没有闻到燃气味，就是灶打不着",
+        "家里没什么煤气的味道，报警器一直响",
+        "没闻到什么天然气味，燃气表不走",
+        "楼道里有人抽烟，烟味很大",  # smoke of a cigarette
+        "油烟机吸不动烟",
+        "纱窗掉下来了",
+        "电梯困人的话一般多久能到？",  # hypothetical after the keyword
+        "怕阳台的电线着火，能不能帮忙看看",  # fear, not fact
+        "上个月电梯困人，物业一个小时才来，太慢了",  # earlier event, over
+        "前几天车库被淹了，车的损失谁赔",
+        "刚才那股煤气味是邻居在炖汤，搞错了",  # all clear
+        "小区消防演练是几号",
+    ],
+)
+def test_look_alikes_not_urgent(clf: Classifier, text: str) -> None:
+    a = clf.analyze(text)
+    assert not a.urgent, list(a.explanation)
+
+
+def test_negated_smell_explained(clf: Classifier) -> None:
+    a = clf.analyze("燃气没有异味", explain=True)
+    assert not a.urgent
+    assert any(line.startswith("negated: 味") for line in a.explanation)
+
+
+def test_smell_negation_stays_in_its_clause(clf: Classifier) -> None:
+    # the negator of another clause does not cancel the smell
+    assert clf.analyze("家里没人，厨房一股煤气味").urgent
+    # ... nor one that is further away than a few characters
+    assert clf.analyze("没想到今天回家一进门厨房就有股很重的异味，是燃气").urgent
+
+
+def test_ongoing_event_stays_urgent(clf: Classifier) -> None:
+    # a past marker with an over word, but it still goes on
+    assert clf.analyze("上次漏到楼下赔偿还没谈，现在又漏到楼下了").urgent
