@@ -7,6 +7,7 @@ close (see `Sender`), so rows never sit leased for long waiting on a slow chat."
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 
@@ -46,15 +47,25 @@ def resolve(name: str, pacing: Pacing, config: SenderConfig) -> Budget:
     return Budget(per_second, interval, group, chat_burst, group_burst, global_burst)
 
 
-class Gcra:
-    """One rate limit: `rate` per second with bursts of `burst` messages."""
+JITTER = 0.005  # seconds of lateness a global budget makes up for (timer and scheduling jitter)
 
-    __slots__ = ("interval", "tat", "tolerance")
+
+class Gcra:
+    """One rate limit: `rate` per second with bursts of `burst` messages.
+
+    Two clocks: `reserve` books scheduled slots (ahead of time, in order); `conform` checks the
+    times sends actually start against the same rate, with a tolerance of `burst` - 1
+    intervals but at least `JITTER`, so late sends (after a stall) are spread out again instead
+    of going all at once."""
+
+    __slots__ = ("interval", "sent_tat", "sent_tolerance", "tat", "tolerance")
 
     def __init__(self, rate: float, burst: int = 1) -> None:
         self.interval = 1.0 / rate if rate > 0 else 0.0
         self.tolerance = max(0, burst - 1) * self.interval
         self.tat = 0.0
+        self.sent_tolerance = max(self.tolerance, JITTER)
+        self.sent_tat = 0.0
 
     def earliest(self, now: float) -> float:
         """The first moment a message may go, without reserving it."""
@@ -63,6 +74,22 @@ class Gcra:
     def reserve(self, at: float) -> None:
         """Takes the slot at `at` (which must be ≥ `earliest`)."""
         self.tat = max(self.tat, at) + self.interval
+
+    def take(self, now: float, catch_up: float = 0.0) -> float:
+        """Reserves the next slot from `now` and returns it. A budget that fell behind its
+        schedule by at most `catch_up` seconds (a late send) keeps its schedule, so the next
+        slots come sooner until it is back on time; a longer lag is dropped, not made up."""
+        at = self.earliest(now)
+        behind = at - self.tat
+        self.tat = (self.tat if behind <= catch_up else at) + self.interval
+        return at
+
+    def conform(self, now: float) -> float:
+        """A send is ready to start at `now`: returns when it may really start (`now` unless
+        sends have been going faster than the rate plus tolerance) and books that moment."""
+        at = max(now, self.sent_tat - self.sent_tolerance)
+        self.sent_tat = max(self.sent_tat, at) + self.interval
+        return at
 
 
 def is_group(chat_id: str) -> bool:
@@ -107,12 +134,27 @@ class ChannelPacer:
             self.prune(now)
         return True
 
+    async def admit(self) -> None:
+        """Waits for the channel's next global slot; returns when the send may start.
+
+        Slots are reserved in time order by the sends holding a concurrency slot, each then
+        sleeping until its own. After a stall (a busy event loop, a descheduled process)
+        several sends may wake late together; the check on actual start times lets at most
+        `global_burst` (or `JITTER` worth, whichever is more) go at once and spaces the rest
+        one interval apart, so a stall never turns into a burst of `concurrency` messages."""
+        at = self.take_global()
+        delay = at - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        now = time.monotonic()
+        start = self.overall.conform(now)
+        if start > now:
+            await asyncio.sleep(start - now)
+
     def take_global(self) -> float:
-        """Reserves the channel's next global slot at send time; returns its monotonic time.
-        Slots are taken in time order, so a stall never turns into a burst afterwards."""
-        at = self.overall.earliest(time.monotonic())
-        self.overall.reserve(at)
-        return at
+        """Reserves the channel's next global slot now; returns its monotonic time (the
+        synchronous form of `admit`, which the sender uses)."""
+        return self.overall.take(time.monotonic(), catch_up=JITTER)
 
     def chat_ready_in(self, chat_id: str) -> float:
         """Seconds until the chat's own budget allows a message."""

@@ -14,7 +14,7 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import text, update
@@ -26,12 +26,13 @@ from bot.config import SenderConfig
 from bot.pacing import ChannelPacer, Gcra, resolve
 from storage.db import Store
 from storage.models import Person
-from storage.repos.outbox import FAILED, UNREACHABLE, Claimed, OutboxRepo, mark_sent_many
+from storage.repos.outbox import FAILED, UNREACHABLE, Claimed, OutboxRepo, SentMarkWriter
 
 log = logging.getLogger(__name__)
 
 TICK = 0.25  # seconds of a channel's budget claimed at a time (bounds a live reply's wait)
 LEADER_KEY = 0x616E6A75  # pg advisory lock id ("anju")
+MARK_LINGER = 0.004  # at concurrency > 1, how long a sent-mark commit waits for other sends' marks
 
 
 class LeaderLock:
@@ -74,13 +75,43 @@ class LeaderLock:
 class SentMarks:
     """Group commit of "sent" marks: every send waits for its own mark, but marks that arrive
     together (concurrent sends) share one transaction. The crash window stays one message per
-    send in flight; the write cost per message drops with concurrency."""
+    send in flight; the write cost per message drops with concurrency.
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    Paced sends finish one interval apart (1 ms at 1,000/s), so marks rarely arrive at the
+    same instant: with `linger` > 0 a flush that finds other sends holding a slot (waiting
+    for their global slot or for the platform) waits until they have all been answered, at
+    most `linger` seconds, and commits their marks together. With no other send holding a
+    slot (always, at concurrency 1) it commits at once."""
+
+    def __init__(self, store: Store, clock: Clock, linger: float = 0.0) -> None:
         self.store = store
         self.clock = clock
+        self.linger = linger
+        self.writer = SentMarkWriter(store.engine)
         self.waiting: list[tuple[int, str | None, asyncio.Future[None]]] = []
         self.flushing: asyncio.Task[None] | None = None
+        self.sending = 0  # sends holding a slot whose platform answer has not come yet
+        self.quiet = asyncio.Event()  # set while no send holding a slot awaits its answer
+        self.quiet.set()
+        self.flushes = 0
+        self.marked = 0
+
+    def send_started(self) -> Callable[[], None]:
+        """A send holds a slot (it is waiting for its global slot or for the platform);
+        returns the function to call, once or more, when the platform has answered."""
+        self.sending += 1
+        self.quiet.clear()
+        ended = False
+
+        def answered() -> None:
+            nonlocal ended
+            if not ended:
+                ended = True
+                self.sending -= 1
+                if self.sending <= 0:
+                    self.quiet.set()
+
+        return answered
 
     async def mark(self, row_id: int, external_id: str | None) -> None:
         """Returns once the row is committed as sent."""
@@ -92,17 +123,28 @@ class SentMarks:
 
     async def _flush(self) -> None:
         while self.waiting:
+            if self.linger and self.sending > 0:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.linger):
+                        await self.quiet.wait()
             batch, self.waiting = self.waiting, []
+            self.flushes += 1
+            self.marked += len(batch)
             now = self.clock.now()
             try:
-                async with self.store.engine.begin() as conn:
-                    await mark_sent_many(conn, [(row_id, ext) for row_id, ext, _ in batch], now)
+                await self.writer.write([(row_id, ext) for row_id, ext, _ in batch], now)
             except Exception as exc:
                 for _, _, done in batch:
                     done.set_exception(exc)
             else:
                 for _, _, done in batch:
                     done.set_result(None)
+
+    async def close(self) -> None:
+        """Waits for a flush under way, then releases the writer's connection."""
+        if self.flushing is not None:
+            await asyncio.gather(self.flushing, return_exceptions=True)
+        await self.writer.close()
 
 
 class Sender:
@@ -129,7 +171,8 @@ class Sender:
             self.pacers[name] = ChannelPacer(budget, overall)
         self.paused_until: dict[str, datetime] = {}
         self.slots = asyncio.Semaphore(self.config.concurrency)
-        self.marks = SentMarks(store, clock)
+        linger = MARK_LINGER if self.config.concurrency > 1 else 0.0
+        self.marks = SentMarks(store, clock, linger)
         self.in_flight: set[asyncio.Task[None]] = set()
         use_leader = self.config.leader and store.dialect == "postgresql"
         self.leader = LeaderLock(store) if use_leader else None
@@ -172,7 +215,8 @@ class Sender:
             await self.close()
 
     async def close(self) -> None:
-        """Releases leadership (PostgreSQL)."""
+        """Releases leadership (PostgreSQL) and the connection of the sent marks."""
+        await self.marks.close()
         if self.leader is not None:
             await self.leader.release()
 
@@ -182,6 +226,7 @@ class Sender:
         handled = await self._schedule(lead=False)
         if self.in_flight:
             await asyncio.gather(*list(self.in_flight), return_exceptions=True)
+        await self.marks.close()
         return handled
 
     def _batch(self, names: list[str]) -> int:
@@ -223,23 +268,27 @@ class Sender:
         429 paused the channel or the lease is nearly over (the row is then left to expire
         and be claimed again, so it can never be sent by two holders)."""
         async with self.slots:
-            delay = self.pacers[row.channel].take_global() - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            now = self.clock.now()
-            paused = self.paused_until.get(row.channel)
-            if paused is not None and paused > now:  # a 429 came in meanwhile
-                await self._retry(row, paused, row.error or "", count=False)
-                return
-            margin = timedelta(seconds=min(1.0, self.config.lease_seconds / 4))
-            if row.lease_until is not None and now + margin >= row.lease_until:
-                log.warning("outbox row %s: lease nearly over before sending; left to expire",
-                            row.id)
-                return
-            await self.deliver(row)
+            answered = self.marks.send_started()
+            try:
+                await self.pacers[row.channel].admit()
+                now = self.clock.now()
+                paused = self.paused_until.get(row.channel)
+                if paused is not None and paused > now:  # a 429 came in meanwhile
+                    answered()
+                    await self._retry(row, paused, row.error or "", count=False)
+                    return
+                margin = timedelta(seconds=min(1.0, self.config.lease_seconds / 4))
+                if row.lease_until is not None and now + margin >= row.lease_until:
+                    log.warning("outbox row %s: lease nearly over before sending; left to "
+                                "expire", row.id)
+                    return
+                await self.deliver(row, answered)
+            finally:
+                answered()
 
-    async def deliver(self, row: Claimed) -> None:
-        """Sends one claimed row now and records the outcome."""
+    async def deliver(self, row: Claimed, answered: Callable[[], None] | None = None) -> None:
+        """Sends one claimed row now and records the outcome; calls `answered` as soon as the
+        platform has answered (before the outcome is written)."""
         channel = self.channels[row.channel]
         message = Outgoing(
             id=row.id,
@@ -250,7 +299,11 @@ class Sender:
             person_id=row.person_id,
         )
         try:
-            external_id = await channel.send(message)
+            try:
+                external_id = await channel.send(message)
+            finally:
+                if answered is not None:
+                    answered()
         except RetryAfter as exc:
             until = self.clock.now() + timedelta(seconds=exc.seconds)
             self.paused_until[row.channel] = max(until, self.paused_until.get(row.channel, until))

