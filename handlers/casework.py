@@ -137,27 +137,34 @@ async def set_appointment(
 async def staff_reply(
     session: AsyncSession, case: Case, text: str, *, actor: str, now: datetime,
     tz: str = "Asia/Shanghai", attachments: tuple[Attachment, ...] = (),
+    corrected: bool = False,
 ) -> Outbox:
     """Relays a staff answer (text and any photos or files) to the owner, signed as customer
     service (never the person)."""
     person = await _owner(session, case)
     t = _texts(person, tz)
-    data = {"attachments": [a.to_json() for a in attachments]} if attachments else None
+    data: dict[str, object] = {"attachments": [a.to_json() for a in attachments]} if attachments else {}
+    if corrected:
+        data["edited"] = True
     await CaseRepo(session, tz).add_event(case, "message_out", actor=actor, now=now, text=text,
-                                          data=data)
+                                          data=data or None)
     if case.first_replied_at is None:
         case.first_replied_at = now
     body = text or t("progress.staff_media", count=len(attachments))
-    signed = t("progress.staff_reply", number=case.number, text=body)
+    key = "progress.staff_correction" if corrected else "progress.staff_reply"
+    signed = t(key, number=case.number, text=body)
     return await notify_owner(session, case, signed, now, priority=STAFF, kind="relay",
                               person=person, attachments=attachments)
 
 
 async def add_note(
-    session: AsyncSession, case: Case, text: str, *, actor: str, now: datetime
+    session: AsyncSession, case: Case, text: str, *, actor: str, now: datetime,
+    edited: bool = False,
 ) -> CaseEvent:
-    """An internal note: history only, never sent to the owner."""
-    return await CaseRepo(session).add_event(case, "note", actor=actor, now=now, text=text)
+    """An internal note: history only, never sent to the owner (an edit is kept as a new
+    entry marked edited)."""
+    return await CaseRepo(session).add_event(case, "note", actor=actor, now=now, text=text,
+                                             data={"edited": True} if edited else None)
 
 
 async def reroute(

@@ -149,16 +149,24 @@ async def staff_message(ctx: Ctx) -> Step:
     if ctx.button:
         return await _button(ctx, case, actor, who, t)
     if command is not None:
+        if ctx.msg.edited:  # editing a command does not run it again
+            return Step([_answer(ctx, t("tg.edited_command"), case)], case=case)
         return await _command(ctx, case, command[0], command[1], actor, who, t)
     text = ctx.text
     if text.startswith("#"):
-        await add_note(ctx.session, case, text[1:].strip(), actor=actor, now=ctx.now)
+        await add_note(ctx.session, case, text[1:].strip(), actor=actor, now=ctx.now,
+                       edited=ctx.msg.edited)
         return Step([], case=case)
-    media = tuple(a for a in ctx.msg.attachments if a.kind in RELAYED_MEDIA)
+    # An edited answer reaches the owner once more, marked as a correction.
+    media = () if ctx.msg.edited else tuple(
+        a for a in ctx.msg.attachments if a.kind in RELAYED_MEDIA)
     if not text and not media:
+        if ctx.msg.edited:
+            return Step([], case=case)
         return Step([_answer(ctx, t("tg.media_not_relayed"), case)], case=case)
     await staff_reply(ctx.session, case, text, actor=actor, now=ctx.now,
-                      tz=ctx.config.centre.timezone, attachments=media)
+                      tz=ctx.config.centre.timezone, attachments=media,
+                      corrected=ctx.msg.edited)
     return Step([], case=case)
 
 

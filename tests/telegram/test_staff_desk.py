@@ -219,3 +219,25 @@ async def _verified(live: Live) -> bool:
     async with live.store.transaction() as session:
         identity = await session.scalar(select(Identity).where(Identity.channel == "telegram"))
     return identity is not None and identity.verified
+
+
+async def test_a_staff_edit_reaches_the_owner_as_a_correction_and_commands_do_not_rerun(
+    live: Live,
+) -> None:
+    card = await open_case(live)
+    since = live.mark()
+    sent = live.fake.inject_message(STAFF_GROUP, STAFFER, "师傅10点到",
+                                    message_thread_id=card.message_thread_id)["message"]
+    await live.reply_to_owner(since, "师傅10点到")
+    since = live.mark()
+    live.fake.inject_edited_message(STAFF_GROUP, STAFFER, sent["message_id"], "师傅11点到")
+    corrected = await live.reply_to_owner(since, "师傅11点到")
+    assert "客服更正" in (corrected.text or "")
+
+    command = live.fake.inject_message(STAFF_GROUP, STAFFER, "/resolve 已修好",
+                                       message_thread_id=card.message_thread_id)["message"]
+    await eventually(lambda: _state_is(live, "resolved"))
+    since = live.mark()
+    live.fake.inject_edited_message(STAFF_GROUP, STAFFER, command["message_id"], "/reopen")
+    await live.in_staff(since, "不会再次执行")
+    assert (await live.case()).state == "resolved"
