@@ -4,7 +4,9 @@ the server and the client each spent per 1,000 requests. Run it before reading t
 benchmarks: if the server's own ceiling is near the rate under test, the benchmark measures
 the server, not the sender.
 
-`python -m bench.api_ceiling [--client raw|aiohttp] [--seconds 5] [--concurrency 16]`"""
+`python -m bench.api_ceiling [--api fake|lean] [--client raw|aiohttp] [--seconds 5]
+[--concurrency 16]`: `fake` is the tests' aiohttp FakeTelegram (bench.fake_api_process),
+`lean` the raw asyncio server of bench.lean_api."""
 
 from __future__ import annotations
 
@@ -32,16 +34,22 @@ def own_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def start_server(rate: float) -> tuple[asyncio.subprocess.Process, str]:
+API_MODULES = {"fake": "bench.fake_api_process", "lean": "bench.lean_api"}
+
+
+async def start_server(rate: float, api: str = "fake", scale: float = 1000,
+                       burst: int = 1000) -> tuple[asyncio.subprocess.Process, str]:
+    """The fake Bot API (`fake`: FakeTelegram, `lean`: bench.lean_api) in a child process;
+    returns it and its base URL."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.fake_api_process", "--global-rate", str(rate), "--burst", "1000",
-        "--scale", "1000", stdout=asyncio.subprocess.PIPE)
+        sys.executable, "-m", API_MODULES[api], "--global-rate", str(rate), "--burst",
+        str(burst), "--scale", str(scale), stdout=asyncio.subprocess.PIPE)
     assert proc.stdout is not None
     return proc, (await proc.stdout.readline()).decode().strip()
 
 
 async def main(args: argparse.Namespace) -> int:
-    proc, base_url = await start_server(1_000_000)
+    proc, base_url = await start_server(1_000_000, args.api)
     channel = BotApiChannel(base_url, DEFAULT_TOKEN, Pacing(per_second=1_000_000),
                             raw=args.client == "raw")
     count = 0
@@ -68,7 +76,7 @@ async def main(args: argparse.Namespace) -> int:
         await channel.stop()
         proc.kill()
         await proc.wait()
-    print(f"fake API, {args.client} client, {args.concurrency} in flight: {count / elapsed:,.0f} req/s; "
+    print(f"{args.api} API, {args.client} client, {args.concurrency} in flight: {count / elapsed:,.0f} req/s; "
           f"CPU per 1,000 requests: server {server_cpu / count * 1000:.2f} s, "
           f"client {client_cpu / count * 1000:.2f} s; 429 answers {channel.flood_waits}")
     return 0
@@ -76,6 +84,7 @@ async def main(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--api", choices=tuple(API_MODULES), default="fake")
     parser.add_argument("--client", choices=("raw", "aiohttp"), default="raw")
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--concurrency", type=int, default=16)

@@ -3,12 +3,16 @@ broadcast on SQLite, sustained send rate against the fake Bot API's flood limits
 time-scaled, 30/s real time, 1,000/s paid broadcast) and live-reply latency meanwhile.
 
 `python -m bench.bench_outbox [--recipients 100000] [--seconds 30] [--concurrency 16]
-[--runs enqueue,scaled,real,paid]`
+[--runs enqueue,scaled,real,paid] [--api fake|lean]`
 
-The fake Bot API (tests/fakes/telegram_api.py, in its own process) enforces its token buckets
-and answers 429 beyond them, so a sender that went over its ceiling would show flood waits,
-not a higher rate. The sender talks to it through bench.botapi_channel's raw keep-alive HTTP
-client; `python -m bench.api_ceiling` shows what the server and client cost on their own.
+The Bot API runs in its own process and enforces its token buckets, answering 429 beyond them,
+so a sender that went over its ceiling would show flood waits, not a higher rate. `--api fake`
+(default) is the tests' aiohttp FakeTelegram (tests/fakes/telegram_api.py, via
+bench.fake_api_process); `--api lean` is bench.lean_api, an equivalent raw asyncio server on
+loopback with the same limits and answers at about a quarter of the CPU per request, which
+also counts accepted messages per second on its side (printed as "server-side"). The sender
+talks to either through bench.botapi_channel's raw keep-alive HTTP client; `python -m
+bench.api_ceiling --api fake|lean` shows what server and client cost on their own.
 
 How each rate run scales: all three send from the same 100,000-row outbox for `--seconds`
 (30 s) and measure the rate from second 2 to the end (counts per second are printed too).
@@ -30,6 +34,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import math
 import os
 import statistics
 import sys
@@ -38,10 +44,11 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy import distinct, func, insert, select
 
-from bench.api_ceiling import cpu_of, own_cpu
+from bench.api_ceiling import API_MODULES, cpu_of, own_cpu
 from bench.botapi_channel import BotApiChannel
 from bot.channels.base import Outgoing, Pacing
 from bot.clock import SystemClock
@@ -125,19 +132,32 @@ async def enqueue_bench(store: Store, count: int) -> float:
     return elapsed
 
 
-async def fake_api(limits: RateLimits) -> tuple[asyncio.subprocess.Process, str]:
-    """The fake Bot API in a child process (its own CPU); returns it and its base URL."""
+async def fake_api(limits: RateLimits, api: str) -> tuple[asyncio.subprocess.Process, str]:
+    """The Bot API (`fake` or `lean`) in a child process (its own CPU); returns it and its
+    base URL."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.fake_api_process", "--global-rate",
+        sys.executable, "-m", API_MODULES[api], "--global-rate",
         str(limits.global_per_second), "--scale", str(limits.scale), "--burst",
         str(limits.global_burst), stdout=asyncio.subprocess.PIPE)
     assert proc.stdout is not None
     return proc, (await proc.stdout.readline()).decode().strip()
 
 
+async def server_counts(base_url: str) -> dict[int, int]:
+    """The lean server's accepted messages per whole second of the monotonic clock."""
+    parts = urlsplit(base_url)
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    writer.write(b"GET /stats HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+    stats = json.loads(await reader.readexactly(length))
+    writer.close()
+    return {int(k): v for k, v in stats["accepted"].items()}
+
+
 async def rate_run(store: Store, label: str, ceiling: float, limits: RateLimits,
-                   config: SenderConfig, seconds: float) -> None:
-    proc, base_url = await fake_api(limits)
+                   config: SenderConfig, seconds: float, api: str) -> None:
+    proc, base_url = await fake_api(limits, api)
     try:
         channel = BotApiChannel(base_url, DEFAULT_TOKEN, Pacing(per_second=ceiling,
                                                                 per_chat_interval=1.0))
@@ -173,6 +193,7 @@ async def rate_run(store: Store, label: str, ceiling: float, limits: RateLimits,
         await loop
         cpu, server_cpu = own_cpu() - cpu_before, cpu_of(proc.pid) - server_before
         await channel.stop()
+        counts = await server_counts(base_url) if api == "lean" else None
     finally:
         proc.kill()
         await proc.wait()
@@ -181,6 +202,15 @@ async def rate_run(store: Store, label: str, ceiling: float, limits: RateLimits,
     per_second = Counter(int(t - started) for t in window if t < started + int(seconds))
     steps = sorted(per_second.get(s, 0) for s in range(2, int(seconds)))
     waits = sorted(sent_at[i] - t for i, t in probes.items() if i in sent_at)
+    server = ""
+    if counts is not None:
+        # Whole monotonic seconds lying fully inside [started + 2, started + seconds].
+        first, last = math.ceil(started + 2), math.floor(started + seconds)
+        full = [counts.get(s, 0) for s in range(first, last)]
+        if full:
+            server = (f"; server-side {sum(full) / len(full):.1f}/s = "
+                      f"{sum(full) / len(full) / ceiling:.1%} over {len(full)} whole seconds "
+                      f"[min {min(full)}, median {statistics.median(full):g}, max {max(full)}]")
     p95 = waits[int(len(waits) * 0.95) - 1] if waits else float("nan")
     print(
         f"{label}: {len(stamps):,} sent in {seconds:.0f} s; sustained {rate:.1f}/s = "
@@ -192,7 +222,7 @@ async def rate_run(store: Store, label: str, ceiling: float, limits: RateLimits,
         f"max {max(waits, default=float('nan')):.3f} s; CPU per 1,000 sent: sender "
         f"{cpu / max(1, len(stamps)) * 1000:.2f} s, fake API {server_cpu / max(1, len(stamps)) * 1000:.2f} s; "
         f"sent marks per commit {sender.marks.marked / max(1, sender.marks.flushes):.1f}; "
-        f"load average {os.getloadavg()[0]:.1f}"
+        f"load average {os.getloadavg()[0]:.1f}{server}"
     )
 
 
@@ -211,19 +241,19 @@ async def main(args: argparse.Namespace) -> int:
             await announce_once(store)
         if "scaled" in runs:
             scaled = RateLimits(scale=10, global_burst=10)
-            await rate_run(store, "30/s ceiling, time-scaled ×10 (300/s)", 300, scaled,
-                           SenderConfig(), args.seconds)
+            await rate_run(store, f"30/s ceiling, time-scaled ×10 (300/s), {args.api} API",
+                           300, scaled, SenderConfig(), args.seconds, args.api)
         if "real" in runs:
             real = RateLimits(global_burst=5)
-            await rate_run(store, "30/s ceiling, real time", 30, real, SenderConfig(),
-                           args.seconds)
+            await rate_run(store, f"30/s ceiling, real time, {args.api} API", 30, real,
+                           SenderConfig(), args.seconds, args.api)
         if "paid" in runs:
             paid = RateLimits(global_per_second=1000, global_burst=20)
             config = SenderConfig(
                 paid_broadcast=True, paid_per_second=1000, concurrency=args.concurrency
             )
-            await rate_run(store, f"1,000/s paid broadcast (concurrency {args.concurrency})",
-                           1000, paid, config, args.seconds)
+            await rate_run(store, f"1,000/s paid broadcast (concurrency {args.concurrency}), "
+                           f"{args.api} API", 1000, paid, config, args.seconds, args.api)
         await store.close()
     return 0
 
@@ -233,6 +263,8 @@ if __name__ == "__main__":
     parser.add_argument("--recipients", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--api", choices=tuple(API_MODULES), default="fake",
+                        help="fake: the tests' aiohttp FakeTelegram; lean: bench.lean_api")
     parser.add_argument("--runs", default=",".join(RUNS),
                         help=f"comma-separated subset of {','.join(RUNS)}")
     sys.exit(asyncio.run(main(parser.parse_args())))

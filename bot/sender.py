@@ -243,9 +243,15 @@ class Sender:
         if not names:
             return 0
         lease = timedelta(seconds=self.config.lease_seconds)
-        async with self.store.transaction() as session:
-            rows = await OutboxRepo(session).claim_batch(
+        if self.marks.writer.sqlite:
+            # One autocommit hop per statement on the marks' own connection (no pooled
+            # transaction, no write-lock contention with the sent marks).
+            rows = await self.marks.writer.claim(
                 now, limit=self._batch(names), lease=lease, channels=names)
+        else:
+            async with self.store.transaction() as session:
+                rows = await OutboxRepo(session).claim_batch(
+                    now, limit=self._batch(names), lease=lease, channels=names)
         deferred: list[tuple[Claimed, float]] = []
         for row in rows:
             pacer = self.pacers[row.channel]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -23,6 +24,8 @@ _CLAIM_COLUMNS = (
     _T.c.id, _T.c.channel, _T.c.chat_id, _T.c.payload, _T.c.kind, _T.c.case_id, _T.c.person_id,
     _T.c.attempts, _T.c.error,
 )
+# The same columns for the SQLite claim's RETURNING, plus the claim order.
+_CLAIM_SQL = ", ".join(c.name for c in _CLAIM_COLUMNS) + ", priority, not_before"
 _MARK_SENT = (
     update(_T)
     .where(_T.c.id == bindparam("row_id"))
@@ -75,27 +78,80 @@ class SentMarkWriter:
         self.engine = engine
         self.sqlite = engine.dialect.name == "sqlite"
         # The same conversion the ORM applies to `sent_at` (UTC, naive text on SQLite).
-        self.bind_time = _T.c.sent_at.type.bind_processor(engine.dialect) or (lambda v: v)
+        # The dialect-level processor: on SQLite it also renders the text the ORM writes
+        # ("YYYY-MM-DD HH:MM:SS.ffffff"), which claims compare as strings.
+        dialect = engine.dialect
+        self.bind_time = (_T.c.sent_at.type.dialect_impl(dialect).bind_processor(dialect)
+                          or (lambda v: v))
+        load = _T.c.payload.type.dialect_impl(dialect).result_processor(dialect, None)
+        self.load_json: Callable[[Any], Any] = load or (lambda v: v)
         self.conn: AsyncConnection | None = None
         self.driver: Any = None
+        self.opening = asyncio.Lock()
 
     async def write(self, marks: Sequence[tuple[int, str | None]], now: datetime) -> None:
         """Commits the marks (one transaction, on SQLite one per 400 marks); returns once
         they are committed."""
         try:
-            if self.conn is None:
-                self.conn = await self.engine.connect()
-                if self.sqlite:
-                    self.driver = (await self.conn.get_raw_connection()).driver_connection
+            await self._connect()
             if self.sqlite:
                 for start in range(0, len(marks), self.CHUNK):
                     await self._write_sqlite(marks[start : start + self.CHUNK], now)
             else:
+                assert self.conn is not None
                 async with self.conn.begin():
                     await mark_sent_many(self.conn, marks, now)
         except BaseException:
             await self.close(broken=True)
             raise
+
+    async def _connect(self) -> None:
+        """Opens the dedicated connection once (claims and marks may ask at the same time)."""
+        async with self.opening:
+            if self.conn is None:
+                conn = await self.engine.connect()
+                if self.sqlite:
+                    self.driver = (await conn.get_raw_connection()).driver_connection
+                self.conn = conn
+
+    async def claim(
+        self, now: datetime, *, limit: int, lease: timedelta, channels: Sequence[str] | None = None
+    ) -> list[Claimed]:
+        """SQLite only: `OutboxRepo.claim_batch` as autocommit statements on this writer's
+        connection, one hop each (expired leases, then due pending rows). Each statement is
+        atomic on its own. Sharing the marks' connection means claims and sent marks run one
+        after the other in its driver thread instead of two connections contending for
+        SQLite's write lock (where the loser sleeps in the busy handler, and a pooled claim
+        transaction holds the lock across several event-loop turns)."""
+        assert self.sqlite, "SentMarkWriter.claim is the SQLite fast path"
+        until = now + lease
+        claimed: list[Claimed] = []
+        try:
+            await self._connect()
+            for status, due in ((SENDING, "lease_until < ?"), (PENDING, "not_before <= ?")):
+                params: list[Any] = [SENDING, self.bind_time(until), status, self.bind_time(now)]
+                where = f"status = ? AND {due}"
+                if channels is not None:
+                    where += " AND channel IN (" + ", ".join("?" * len(channels)) + ")"
+                    params += channels
+                params.append(limit - len(claimed))
+                sql = (
+                    "UPDATE outbox SET status = ?, lease_until = ?, attempts = attempts + 1 "
+                    f"WHERE id IN (SELECT id FROM outbox WHERE {where} "
+                    "ORDER BY priority, not_before, id LIMIT ?) RETURNING " + _CLAIM_SQL
+                )
+                found = await self.driver.execute_fetchall(sql, params)
+                # RETURNING has no order: back to (priority, not_before, id); not_before is
+                # UTC text on SQLite, so its string order is time order.
+                for r in sorted(found, key=lambda r: (r[9], r[10], r[0])):
+                    claimed.append(Claimed(r[0], r[1], r[2], self.load_json(r[3]), r[4], r[5],
+                                           r[6], r[7], r[8], until))
+                if len(claimed) >= limit:
+                    break
+        except BaseException:
+            await self.close(broken=True)
+            raise
+        return claimed
 
     async def _write_sqlite(self, marks: Sequence[tuple[int, str | None]], now: datetime) -> None:
         params: list[Any] = [SENT, self.bind_time(now)]
@@ -216,34 +272,37 @@ class OutboxRepo:
     ) -> list[Claimed]:
         """Lease due rows (priority first); expired leases of a crashed sender are reclaimed.
 
-        Two index-ordered queries (expired leases, then pending rows in the order of
+        Two index-ordered statements (expired leases, then pending rows in the order of
         ix_outbox_due) instead of one OR: a single OR query sorts the whole backlog, which
-        costs ~100 ms per claim with 100,000 rows waiting. Each query reads plain column
-        values and the lease is one `UPDATE … WHERE id IN (…)`; on PostgreSQL the read locks
-        its rows `FOR UPDATE SKIP LOCKED`, so concurrent claimers never take the same row."""
+        costs ~100 ms per claim with 100,000 rows waiting. Each is one round trip, `UPDATE …
+        SET status = 'sending', lease_until = …, attempts = attempts + 1 WHERE id IN (SELECT id
+        … ORDER BY priority, not_before, id LIMIT n) RETURNING …` (plain column values, no ORM
+        objects; SQLite ≥ 3.35); on PostgreSQL the subquery locks its rows `FOR UPDATE SKIP
+        LOCKED`, so concurrent claimers never take the same row. RETURNING has no order, so
+        the rows are sorted back into claim order here."""
         locking = self.session.get_bind().dialect.name == "postgresql"
         conn = await self.session.connection()
         until = now + lease
         claimed: list[Claimed] = []
         for status, due in ((SENDING, _T.c.lease_until < now), (PENDING, _T.c.not_before <= now)):
-            stmt = select(*_CLAIM_COLUMNS).where(_T.c.status == status, due)
+            pick = select(_T.c.id).where(_T.c.status == status, due)
             if channels is not None:
-                stmt = stmt.where(_T.c.channel.in_(channels))
-            stmt = stmt.order_by(_T.c.priority, _T.c.not_before, _T.c.id)
-            stmt = stmt.limit(limit - len(claimed))
+                pick = pick.where(_T.c.channel.in_(channels))
+            pick = pick.order_by(_T.c.priority, _T.c.not_before, _T.c.id)
+            pick = pick.limit(limit - len(claimed))
             if locking:
-                stmt = stmt.with_for_update(skip_locked=True)
-            found = (await conn.execute(stmt)).all()
-            if not found:
-                continue
-            await conn.execute(
+                pick = pick.with_for_update(skip_locked=True)
+            stmt = (
                 update(_T)
-                .where(_T.c.id.in_([r.id for r in found]))
+                .where(_T.c.id.in_(pick))
                 .values(status=SENDING, lease_until=until, attempts=_T.c.attempts + 1)
+                .returning(*_CLAIM_COLUMNS, _T.c.priority, _T.c.not_before)
             )
+            found = sorted((await conn.execute(stmt)).all(),
+                           key=lambda r: (r.priority, r.not_before, r.id))
             claimed.extend(
                 Claimed(r.id, r.channel, r.chat_id, r.payload, r.kind, r.case_id, r.person_id,
-                        r.attempts + 1, r.error, until)
+                        r.attempts, r.error, until)
                 for r in found
             )
             if len(claimed) >= limit:

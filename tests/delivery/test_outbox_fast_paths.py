@@ -57,6 +57,41 @@ async def test_expired_leases_are_claimed_first_and_count_an_attempt(store: Stor
     assert [r.attempts for r in again] == [2, 1]
 
 
+async def test_the_sqlite_claim_on_the_marks_connection_keeps_order_and_formats(
+    store: Store,
+) -> None:
+    """SQLite: the sender claims with one autocommit `UPDATE … RETURNING` per status on the
+    sent-mark writer's connection; same order, attempts and lease as `claim_batch`, and the
+    times it writes are the ORM's text (claims compare them as strings)."""
+    if store.dialect != "sqlite":
+        return
+    await fill(store, ["bulk1", "bulk2", "bulk3"], priority=BULK)
+    await fill(store, ["live"], priority=LIVE, text="hi")
+    async with store.transaction() as session:
+        await OutboxRepo(session).enqueue_many(
+            [{"channel": "other", "chat_id": "x", "payload": {"text": "elsewhere"}}], START)
+    writer = SentMarkWriter(store.engine)
+    claimed = await writer.claim(START, limit=2, lease=LEASE, channels=["test"])
+    await writer.close()  # (a later claim reopens it)
+    assert [c.chat_id for c in claimed] == ["live", "bulk1"]
+    assert claimed[0].payload == {"text": "hi0"} and claimed[0].kind == "milestone"
+    assert all(c.attempts == 1 and c.lease_until == START + LEASE for c in claimed)
+    by_chat = {r.chat_id: r for r in await rows(store)}
+    assert by_chat["live"].status == SENDING and by_chat["live"].lease_until == START + LEASE
+    assert by_chat["x"].status == PENDING
+    async with store.engine.connect() as conn:
+        stored = (await conn.exec_driver_sql(
+            "SELECT lease_until, not_before FROM outbox WHERE chat_id = 'live'")).one()
+    assert len(stored[0]) == len(stored[1])  # same text shape as the ORM's not_before
+    # Not due yet: nothing; after the lease: the expired rows first, then pending ones.
+    assert await writer.claim(START - timedelta(seconds=1), limit=5, lease=LEASE) == []
+    later = START + LEASE + timedelta(seconds=1)
+    again = await writer.claim(later, limit=3, lease=LEASE, channels=["test"])
+    await writer.close()
+    assert [c.chat_id for c in again] == ["live", "bulk1", "bulk2"]
+    assert [c.attempts for c in again] == [2, 2, 1]
+
+
 async def test_sent_marks_are_committed_with_their_ids_and_time(store: Store) -> None:
     await fill(store, [f"m{n}" for n in range(450)])  # more than one SQLite statement's worth
     async with store.transaction() as session:
