@@ -18,6 +18,7 @@ from bot.channels.terminal import TerminalChannel
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.logs import quiet_for_chat
+from bot.timers.greetings import catch_up_after_import
 from handlers.casework import add_note, change_state, staff_reply
 from handlers.i18n import Texts
 from storage import roster
@@ -115,6 +116,8 @@ async def import_owners(config: Config, args: argparse.Namespace) -> int:
                 created, updated = await roster.upsert(
                     session, parsed.records, SystemClock().now(), progress=bar.update
                 )
+                if created or updated:
+                    await catch_up_after_import(session, config, SystemClock().now())
         skipped = f", {len(parsed.errors)} bad line(s) skipped" if parsed.errors else ""
         print(f"imported {created} new, updated {updated}{skipped}")
         return 0

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.calendar import greeting, holidays_on, next_birthday
 from bot.config import Config
 from bot.messages import BULK
+from bot.scheduler import schedule
 from bot.timers.common import at_local, local_today, plan
 from handlers.i18n import Texts
 from storage.models import Identity, Person, Timer
@@ -40,6 +41,21 @@ async def plan_today(session: AsyncSession, config: Config, now: datetime) -> No
     due = at_local(today, config.greetings.send_time, tz)
     await plan(session, [{"kind": KIND, "key": f"{KIND}:{today.isoformat()}", "due_at": due,
                           "payload": {"day": today.isoformat()}}])
+
+
+async def catch_up_after_import(session: AsyncSession, config: Config, now: datetime) -> bool:
+    """A roster import after today's greeting time runs today's greetings once more: the
+    dedupe keys let it add only people the import made due today (a birthday corrected to
+    today, a new owner whose birthday it is). Returns whether a run was planned."""
+    if not config.greetings.enabled:
+        return False
+    tz = config.centre.timezone
+    today = local_today(now, tz)
+    if now < at_local(today, config.greetings.send_time, tz):
+        return False  # today's own run is still ahead and will see the new roster
+    return await schedule(session, kind=KIND,
+                          key=f"{KIND}:{today.isoformat()}:import:{int(now.timestamp())}",
+                          due_at=now, payload={"day": today.isoformat()})
 
 
 async def refresh_next_birthdays(session: AsyncSession, today: date) -> int:

@@ -106,3 +106,33 @@ async def test_two_workers_on_one_store_send_each_greeting_once(store: Store) ->
     rows = await outbox(store, kind="greeting")
     assert sorted(r.chat_id for r in rows) == sorted(f"c{n}" for n in range(20))
     assert [t.status for t in await timers(store, "greetings")] == ["done"]
+
+
+async def test_a_roster_import_after_nine_greets_a_birthday_it_makes_due_today(
+    store: Store,
+) -> None:
+    from bot.config import Config
+    from bot.timers.greetings import catch_up_after_import
+    from storage import roster
+
+    await add_person(store, birthday=d("1980-11-20"))
+    pid = await add_person(store, name="李娜", phone="13800138002", chat="u2",
+                           birthday=d("1985-03-03"))
+    clock = FakeClock(local(2026, 11, 20, 9, 0, 5))
+    worker = Worker(store, clock)
+    await worker.tick()
+    assert [r.chat_id for r in await outbox(store, kind="greeting")] == ["u1"]
+    clock.set(local(2026, 11, 20, 14, 0))  # the roster is corrected: 李娜 was born on 20 Nov
+    parsed = roster.parse([(2, {"name": "李娜", "phone": "13800138002", "role": "owner",
+                                "project": "安居·翠湖苑", "building": "3栋", "unit": "1202",
+                                "birthday": "1985-11-20"})])
+    assert parsed.errors == []
+    async with store.transaction() as session:
+        await roster.upsert(session, parsed.records, clock.now())
+        assert await catch_up_after_import(session, Config(), clock.now())
+    await worker.tick()
+    rows = await outbox(store, kind="greeting")
+    assert sorted(r.chat_id for r in rows) == ["u1", "u2"]  # 张伟 is not greeted twice
+    assert (await get_person(store, pid)).next_birthday == d("2027-11-20")
+    async with store.transaction() as session:  # before nine, the day's own run suffices
+        assert not await catch_up_after_import(session, Config(), local(2026, 11, 21, 8, 0))
