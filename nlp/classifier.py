@@ -221,6 +221,18 @@ class Classifier:
                     why.append(
                         "thanks (or sarcasm) about an earlier event: its repair, area and urgency dropped"
                     )
+                fixed, again = self.rules.past_fixed_re, self.rules.past_ongoing_re
+                if (
+                    not sarcasm
+                    and fixed is not None
+                    and fixed.search(norm) is not None
+                    and (again is None or again.search(norm) is None)
+                ):
+                    # thanks for a defect told as fixed (漏水的问题终于解决了，谢谢师傅), and
+                    # not broken again (修好了，今天又漏了)
+                    scores["intent"]["praise"] += f["fixed_thanks_weight"]
+                    if why is not None:
+                        why.append(f"thanks for a fix: praise{d['fixed_thanks_weight']:+g}")
             elif self._over(norm):
                 # the earlier event is over (理赔, 才来, 有结果了吗 ...): no emergency now,
                 # but its repair and area words still say what it was about

@@ -94,7 +94,9 @@ def settle(rules: RuleSet, text: str, hits: list[Hit], lazy: LazyBounds) -> None
     after_re = rules.hypothetical_after_re
     hypo_after = after_re is not None and after_re.search(text) is not None
     hypo = rules.hypothetical_re.search(text) is not None or hypo_after
-    past = rules.past_re.search(text) is not None
+    past = rules.past_re.search(text) is not None  # past_re holds the fixed words too
+    fixed_re = rules.past_fixed_re
+    fixed = fixed_re.finditer(text) if past and fixed_re is not None else []
     if not (neg or hypo or past):
         return  # nothing can negate, hypothesise or date a keyword
     clause_starts = [0] + [m.end() for m in rules.clause_re.finditer(text)]
@@ -104,8 +106,12 @@ def settle(rules: RuleSet, text: str, hits: list[Hit], lazy: LazyBounds) -> None
             for m in rules.past_re.finditer(text)
         }
         if past
-        else None
+        else set()
     )
+    if fixed:
+        # 马桶堵了一周，今天总算通了: the clauses up to the fix tell of the fixed defect
+        last = bisect_right(clause_starts, fixed[-1].start())
+        past_clauses.update(clause_starts[:last])
     negation_re, hypothetical_re = rules.negation_re, rules.hypothetical_re
     neg_start = neg_end = -1  # the last negated hit: keywords inside it are negated too
     for h in words:
@@ -119,7 +125,12 @@ def settle(rules: RuleSet, text: str, hits: list[Hit], lazy: LazyBounds) -> None
         if neg:
             lo = max(cstart, start - 4)
             m = negation_re.search(text, lo, start)
-            if m and not _a_not_a(text, m.start(), lo) and not _rhetorical(text, m, rules):
+            if (
+                m
+                and not _a_not_a(text, m.start(), lo)
+                and not _rhetorical(text, m, rules)
+                and not _bie_word(text, m)
+            ):
                 h.status, h.note = NEGATED, f"after {m.group(0)}"
                 neg_start, neg_end = start, h.end
                 continue
@@ -140,6 +151,11 @@ def settle(rules: RuleSet, text: str, hits: list[Hit], lazy: LazyBounds) -> None
         elif past_clauses:
             # a past marker anywhere in the same clause (上次电梯困人 / 电梯困人那次)
             h.past = cstart in past_clauses
+
+
+def _bie_word(text: str, m: re.Match[str]) -> bool:
+    """Is the negator 别 the end of a word (特别, 分别, 区别, 级别 ...)? 特别感谢 is thanks."""
+    return m.group(0) == "别" and m.start() > 0 and text[m.start() - 1] in "特分区级类个识辨性告"
 
 
 def _a_not_a(text: str, neg: int, lo: int) -> bool:

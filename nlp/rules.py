@@ -76,6 +76,9 @@ class RuleSet:
     hypothetical_after_re: Markers | None = None  # 电梯困人的话 ... ([hypothetical] after)
     past_over_re: Markers | None = None  # the earlier event is over: 理赔, 才来 ... ([past] over)
     past_ongoing_re: Markers | None = None  # ... unless it still goes on: 还在, 现在 ...
+    # a defect told as fixed (修好了, 总算通了 ...): that clause and the ones before it
+    # tell of the earlier defect ([past] fixed)
+    past_fixed_re: Markers | None = None
 
 
 _DECISION_DEFAULTS: dict[str, Any] = {
@@ -95,6 +98,7 @@ _DECISION_DEFAULTS: dict[str, Any] = {
     "category_implies_cap": 1.2,
     "complaint_over_repair": 4.0,
     "repair_over_inquiry": 4.0,
+    "fixed_thanks_weight": 0.0,
     "wish_over_hypothetical": 3.0,
     "question_weight": 1.5,
 }
@@ -264,7 +268,8 @@ def parse_rules(doc: Mapping[str, Any], source: Path | None = None) -> RuleSet:
         negation_re=re.compile(neg),
         negator_re=Markers(negators),
         hypothetical_re=Markers(hypo),
-        past_re=Markers(past),
+        # the fixed words date their clause too, and one scan finds either kind
+        past_re=Markers(past + _str_list(doc, "past", "fixed")),
         question_re=re.compile(question),
         rhetorical_re=re.compile(_alternation(_str_list(doc, "question", "rhetorical"))),
         clause_re=re.compile(f"[{re.escape(clause)}]"),
@@ -278,6 +283,7 @@ def parse_rules(doc: Mapping[str, Any], source: Path | None = None) -> RuleSet:
         hypothetical_after_re=_markers(_str_list(doc, "hypothetical", "after")),
         past_over_re=_markers(_str_list(doc, "past", "over")),
         past_ongoing_re=_markers(_str_list(doc, "past", "ongoing")),
+        past_fixed_re=_markers(_str_list(doc, "past", "fixed")),
     )
 
 
