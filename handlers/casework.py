@@ -15,7 +15,7 @@ from bot.messages import PROGRESS, STAFF, Attachment
 from handlers.i18n import Texts
 from nlp.routing import DEPARTMENTS, department_name
 from storage.lifecycle import ASSIGNED, IN_PROGRESS, REOPENED, RESOLVED
-from storage.models import Case, CaseEvent, Outbox, Person
+from storage.models import Case, CaseEvent, Identity, Outbox, Person
 from storage.repos.cases import CaseRepo
 from storage.repos.outbox import OutboxRepo
 
@@ -155,6 +155,21 @@ async def staff_reply(
     signed = t(key, number=case.number, text=body)
     return await notify_owner(session, case, signed, now, priority=STAFF, kind="relay",
                               person=person, attachments=attachments)
+
+
+async def verify_identity(
+    session: AsyncSession, case: Case, identity: Identity, *, actor: str, now: datetime,
+    tz: str = "Asia/Shanghai",
+) -> Outbox:
+    """Staff confirmed by phone that this chat's person is the roster's owner: the identity
+    becomes verified, history records who, and the owner is told."""
+    identity.verified = True
+    await CaseRepo(session, tz).add_event(case, "verified", actor=actor, now=now,
+                                          data={"identity": identity.id})
+    person = await _owner(session, case)
+    return await notify_owner(session, case, _texts(person, tz)("progress.verified",
+                                                                number=case.number),
+                              now, priority=PROGRESS, kind="progress", person=person)
 
 
 async def add_note(

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from bot.messages import PROGRESS, STAFF, Button, Recipient, Reply
 from handlers import milestones
-from handlers.casework import add_note, change_state, notify_owner, reroute, staff_reply
+from handlers.casework import add_note, change_state, reroute, staff_reply, verify_identity
 from handlers.context import IDLE, Ctx, Step
 from handlers.i18n import Texts
 from handlers.intake import staff_text
@@ -216,13 +216,8 @@ async def _verify(ctx: Ctx, case: Case, actor: str, who: str, t: Texts) -> Step:
     if identity.verified:
         return Step([_answer(ctx, t("tg.verify_already", number=case.number), case)],
                     case=case)
-    identity.verified = True
-    await ctx.cases.add_event(case, "verified", actor=actor, now=ctx.now,
-                              data={"identity": identity.id})
-    person = await ctx.session.get(Person, case.person_id)
-    told = Texts(person.language if person else "zh", ctx.config.centre.timezone)
-    await notify_owner(ctx.session, case, told("progress.verified", number=case.number),
-                       ctx.now, priority=PROGRESS, kind="progress", person=person)
+    await verify_identity(ctx.session, case, identity, actor=actor, now=ctx.now,
+                          tz=ctx.config.centre.timezone)
     return Step([_answer(ctx, t("tg.verified", number=case.number, who=who), case)], case=case)
 
 

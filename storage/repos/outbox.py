@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, bindparam, func, literal, or_, select, true, update
+from sqlalchemy import Select, Table, bindparam, func, literal, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
@@ -261,12 +261,6 @@ class OutboxRepo:
         result = await self.session.execute(stmt)
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    def _claimable(self, now: datetime) -> Any:
-        return or_(
-            and_(Outbox.status == PENDING, Outbox.not_before <= now),
-            and_(Outbox.status == SENDING, Outbox.lease_until < now),
-        )
-
     async def claim_batch(
         self, now: datetime, *, limit: int, lease: timedelta, channels: Sequence[str] | None = None
     ) -> list[Claimed]:
@@ -323,13 +317,6 @@ class OutboxRepo:
         )
         by_id = {row.id: row for row in (await self.session.scalars(stmt)).all()}
         return [by_id[c.id] for c in claimed]
-
-    async def mark_sent(self, row_id: int, now: datetime, external_id: str | None) -> None:
-        await self.session.execute(
-            update(Outbox)
-            .where(Outbox.id == row_id)
-            .values(status=SENT, sent_at=now, external_id=external_id, lease_until=None, error=None)
-        )
 
     async def mark(self, row_id: int, status: str, error: str | None = None) -> None:
         await self.session.execute(

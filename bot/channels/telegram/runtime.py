@@ -181,7 +181,7 @@ class TelegramRuntime:
         for update in updates:
             for attempt in range(1, POISON_ATTEMPTS + 1):
                 try:
-                    done = await self.handle(update, wait=False)
+                    done = await self.handle(update)
                 except UNAVAILABLE:
                     raise
                 except Exception as exc:
@@ -232,7 +232,7 @@ class TelegramRuntime:
             return web.Response(status=400)
         await self.ensure_initialized()
         try:
-            done = await self.handle(update, wait=False)
+            done = await self.handle(update)
             if done is not None:
                 await asyncio.shield(done)
         except Exception:
@@ -242,11 +242,10 @@ class TelegramRuntime:
 
     # ---------------------------------------------------------------- updates
 
-    async def handle(self, update: Update, *, wait: bool = True
-                     ) -> asyncio.Future[None] | None:
+    async def handle(self, update: Update) -> asyncio.Future[None] | None:
         """Routes one update and returns once it is stored, except an album part: it is
-        buffered (the parts arrive as separate updates) and the future of its album is
-        returned; with `wait` that future is awaited here too."""
+        buffered (the parts arrive as separate updates) and the future of its album, done
+        once the album is stored, is returned for the caller to await."""
         if update.callback_query is not None:
             await self._on_callback(update)
             return None
@@ -267,10 +266,7 @@ class TelegramRuntime:
             return None
         edited = update.edited_message is not None
         if message.media_group_id and not edited:
-            done = self._buffer_album(message)
-            if wait:
-                await asyncio.shield(done)
-            return done
+            return self._buffer_album(message)
         await self._dispatch_messages([message], edited=edited)
         return None
 

@@ -268,7 +268,7 @@ class WebChannel(Channel):
         index = int(request.match_info["index"])
         if row is None or row.channel != self.name or row.chat_id != sid:
             raise web.HTTPNotFound()
-        attachments = Outgoing(row.id, row.chat_id, row.payload or {}).attachments
+        attachments = [Attachment.from_json(a) for a in (row.payload or {}).get("attachments", [])]
         if index >= len(attachments) or not attachments[index].path:
             raise web.HTTPNotFound()
         found = attachments[index]
