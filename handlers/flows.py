@@ -137,6 +137,10 @@ async def form_step(ctx: Ctx) -> Step:
     return await fallback(ctx)
 
 
+#: openings that add to what the owner said before (checked before a new flow starts)
+CONTINUES = ("另外", "还有", "补充", "对了", "顺便", "再补充", "也就是说", "also", "and ", "plus ")
+
+
 async def free_text(ctx: Ctx) -> Step:
     """Text outside a form: follow-up on an open case, or a new request by intent."""
     if len(ctx.text) > MAX_TEXT:
@@ -144,6 +148,11 @@ async def free_text(ctx: Ctx) -> Step:
     analysis = ctx.analysis
     assert analysis is not None
     intent, confident = analysis.intent, analysis.confident
+    if ctx.text.lstrip().lower().startswith(CONTINUES):
+        # "另外…", "还有…": more about the open case, whatever the words look like
+        followup = await follow_up(ctx)
+        if followup is not None:
+            return followup
     if confident and intent in FLOWS:
         return await start_flow(ctx, intent, seed_from(ctx))
     followup = await follow_up(ctx)
@@ -171,7 +180,11 @@ async def follow_up(ctx: Ctx) -> Step | None:
     actor = f"owner:{ctx.msg.channel}:{ctx.msg.user_id}"
     text = ctx.text or ""
     await ctx.cases.add_event(
-        case, "message_in", actor=actor, now=ctx.now, text=text,
+        case,
+        "message_in",
+        actor=actor,
+        now=ctx.now,
+        text=text,
         data={"attachments": [a.to_json() for a in ctx.msg.attachments]},
     )
     relay_text = ctx.t("staff.owner_message", number=case.number, text=text or "📎")
@@ -193,11 +206,11 @@ async def media(ctx: Ctx) -> Step:
         return Step([note, *followup.replies[1:]], IDLE, {}, case=followup.case)
     if kinds <= {"photo", "document"}:
         return Step([with_menu(ctx, "media_describe")], IDLE, {"seed": seed_from(ctx)})
-    return Step([with_menu(ctx, "media_unsupported", what=what, followup=ctx.t("media_describe"))],
-                IDLE)
+    return Step(
+        [with_menu(ctx, "media_unsupported", what=what, followup=ctx.t("media_describe"))], IDLE
+    )
 
 
 async def fallback(ctx: Ctx) -> Step:
     """Anything no other route took: a polite answer and the menu."""
     return Step([with_menu(ctx, "fallback")], ctx.state if ctx.state != IDLE else IDLE, ctx.data)
-

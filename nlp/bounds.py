@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
+from itertools import accumulate, pairwise
 from math import log
 
 import jieba
@@ -22,8 +24,11 @@ _ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01
 class Segmenter:
     """Boundary finder over a loaded ``jieba.Tokenizer`` (read-only use of its dictionary)."""
 
-    def __init__(self, tokenizer: jieba.Tokenizer) -> None:
+    def __init__(
+        self, tokenizer: jieba.Tokenizer, fast_cut: Callable[[str], list[str]] | None = None
+    ) -> None:
         tokenizer.check_initialized()
+        self.fast_cut = fast_cut  # compiled jieba (nlp.text.new_fast_cut), when installed
         self.freq: dict[str, int] = tokenizer.FREQ
         self.logtotal = log(tokenizer.total)
         self._lp: dict[str, float] = {}  # word -> log(freq) - log(total), filled on demand
@@ -134,3 +139,25 @@ class LazyBounds:
     def aligned(self, start: int, end: int) -> bool:
         """Both offsets are token boundaries."""
         return self._is_bound(start) and self._is_bound(end)
+
+
+class FixedBounds:
+    """All word boundaries of one message, computed up front (same ``aligned`` as
+    ``LazyBounds``); used when the learned weights need every word anyway."""
+
+    __slots__ = ("_b", "tokens")
+
+    def __init__(self, seg: Segmenter, text: str) -> None:
+        if seg.fast_cut is not None:
+            self.tokens = seg.fast_cut(text)
+            self._b = frozenset(accumulate(map(len, self.tokens), initial=0))
+        else:
+            b = seg.bounds(text)
+            self._b = b
+            self.tokens = [text[x:y] for x, y in pairwise(sorted(b))]
+
+    def aligned(self, start: int, end: int) -> bool:
+        return start in self._b and end in self._b
+
+
+Bounds = LazyBounds | FixedBounds

@@ -2,30 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
 from functools import lru_cache, partial
 from itertools import pairwise
 from pathlib import Path
 
 import jieba
 
-from nlp.bounds import LazyBounds, Segmenter
+from nlp.bounds import FixedBounds, LazyBounds, Segmenter
+from nlp.learned import LearnedModel, features
 from nlp.matcher import HYPOTHETICAL, OK, Hit, scan, settle
 from nlp.model import AREAS, CATEGORIES, INTENTS, PLACES, Analysis, LazyExplanation
 from nlp.routing import build_routing, route
 from nlp.rules import RuleSet, load_rules
-from nlp.text import new_tokenizer, normalize
+from nlp.text import new_fast_cut, new_tokenizer, normalize
 
 _HYPO_DROPS = {("intent", "repair"), ("intent", "complaint")}
 _new = object.__new__
 
 
 @lru_cache(maxsize=2)
-def _tokenizer(user_dict: str | None, mtime_ns: int) -> jieba.Tokenizer:
-    return new_tokenizer(Path(user_dict) if user_dict else None)
+def _tokenizer(
+    user_dict: str | None, mtime_ns: int
+) -> tuple[jieba.Tokenizer, Callable[[str], list[str]] | None]:
+    path = Path(user_dict) if user_dict else None
+    return new_tokenizer(path), new_fast_cut(path)
 
 
-def _tokenizer_for(rules: RuleSet) -> jieba.Tokenizer:
+def _tokenizer_for(rules: RuleSet) -> tuple[jieba.Tokenizer, Callable[[str], list[str]] | None]:
     ud = rules.user_dict
     mtime = ud.stat().st_mtime_ns if ud is not None and ud.exists() else 0
     return _tokenizer(str(ud) if ud else None, mtime)
@@ -74,10 +79,13 @@ class Classifier:
         rules: RuleSet,
         tokenizer: jieba.Tokenizer,
         routing: Mapping[str, str] | None = None,
+        learned: LearnedModel | None = None,
+        fast_cut: Callable[[str], list[str]] | None = None,
     ) -> None:
         self.rules = rules
+        self.learned = learned
         self.tokenizer = tokenizer
-        self.segmenter = Segmenter(tokenizer)
+        self.segmenter = Segmenter(tokenizer, fast_cut)
         self._combo_sets = tuple(tuple(frozenset(g) for g in c.groups) for c in rules.combos)
         self._combo_words = frozenset().union(*(s for g in self._combo_sets for s in g))
         self.routing = build_routing(routing)
@@ -89,18 +97,37 @@ class Classifier:
         cls, rules_path: Path | None = None, routing: dict[str, str] | None = None
     ) -> Classifier:
         rules = load_rules(rules_path)
-        return cls(rules, _tokenizer_for(rules), routing)
+        learned = LearnedModel.load(rules.learned) if rules.learned is not None else None
+        tokenizer, fast_cut = _tokenizer_for(rules)
+        return cls(rules, tokenizer, routing, learned, fast_cut)
+
+    def tokens(self, text: str) -> list[str]:
+        """The words of a message as the classifier sees them (normalised, jieba, no HMM)."""
+        return FixedBounds(self.segmenter, normalize(text)).tokens
 
     def analyze(self, text: str, *, explain: bool = False) -> Analysis:
         """Classify one message. The explanation is built now with ``explain=True``,
         otherwise on first access of ``Analysis.explanation`` (it costs more than the rest)."""
         norm = normalize(text)
-        lazy = LazyBounds(self.segmenter, norm)  # jieba runs only if a rule needs it
-        hits = scan(self.rules, norm, lazy)
-        settle(self.rules, norm, hits, lazy)
+        bounds: LazyBounds | FixedBounds
+        logits: list[float] = []
+        if self.learned is None:
+            bounds = LazyBounds(self.segmenter, norm)  # jieba runs only if a rule needs it
+            feats: set[str] | None = None
+        else:
+            bounds = FixedBounds(self.segmenter, norm)  # the learned weights need every word
+            feats = features(bounds.tokens)
+            got = self.learned.logits(feats)
+            if got is None:
+                feats = None  # nothing it has seen (pinyin, odd text): the rules decide alone
+            else:
+                logits = got
+        hits = scan(self.rules, norm, bounds)
+        settle(self.rules, norm, hits, bounds)
         q = self.rules.question_re.search(norm)
         question = q is not None and not self._rhetorical(norm, q.start())
-        return self._decide(text, hits, [] if explain else None, question, norm)
+        learned = (feats, logits) if feats is not None else None
+        return self._decide(text, hits, [] if explain else None, question, norm, learned)
 
     def _rhetorical(self, norm: str, particle: int) -> bool:
         """不是…吗 / 难道…吗 in one clause asserts, it does not ask (这不是骗人吗)."""
@@ -127,6 +154,7 @@ class Classifier:
         why: list[str] | None,
         question: bool = False,
         norm: str = "",
+        learned: tuple[set[str], list[float]] | None = None,
     ) -> Analysis:
         d = self.rules.decision
         f = self._f
@@ -282,33 +310,59 @@ class Classifier:
             intent_s["praise"] = 0.0
             if why is not None:
                 why.append("sarcasm: praise counted as complaint")
-        is_urgent = urgent >= f["urgent_threshold"]
+        if learned is None:
+            is_urgent = urgent >= f["urgent_threshold"]
+        else:
+            is_urgent = self._learned_urgent(urgent, learned, why)
         if is_urgent and intent_s["complaint"] < f["complaint_over_repair"]:
             intent_s["repair"] += f["urgent_repair_bonus"]
         self._implied(scores, why)
         if why is not None:
             why.append(f"intent scores: {_fmt(intent_s) or 'none'}")
-        intent, s1, s2 = _best(intent_s, INTENTS)
-        if s1 < f["min_intent_score"]:
-            intent = "other"
-        intent = self._overrides(intent, intent_s, why)
-        if intent != "other":
-            s1 = intent_s[intent]
-            s2 = max(v for k, v in intent_s.items() if k != intent)
-        k = f["score_k"]
-        conf = s1 / (s1 + max(s2, 0.0) + k) if s1 > 0 else 0.3
+        if learned is not None:
+            intent, conf = self._learned_pick("intent", intent_s, learned, why)
+            if intent == "other":
+                conf = min(conf, 0.3)  # never a confident "other": the owner gets the menu
+            if sarcasm and intent == "praise":
+                intent = "complaint"  # 呵呵…可真快啊，谢谢: the thanks are sarcastic
+                if why is not None:
+                    why.append("sarcasm: praise counted as complaint")
+        else:
+            intent, s1, s2 = _best(intent_s, INTENTS)
+            if s1 < f["min_intent_score"]:
+                intent = "other"
+            intent = self._overrides(intent, intent_s, why)
+            if intent != "other":
+                s1 = intent_s[intent]
+                s2 = max(v for k, v in intent_s.items() if k != intent)
+            k = f["score_k"]
+            conf = s1 / (s1 + max(s2, 0.0) + k) if s1 > 0 else 0.3
         category = area = place = None
         if intent == "complaint":
-            category, conf = self._sub(scores, "category", CATEGORIES, conf, why)
+            if learned is not None:
+                category, share = self._learned_pick("category", scores["category"], learned, why)
+                conf *= 0.5 + 0.5 * share
+            else:
+                category, conf = self._sub(scores, "category", CATEGORIES, conf, why)
         elif intent == "repair":
-            area, conf = self._sub(scores, "area", AREAS, conf, why)
+            if learned is not None:
+                area, share = self._learned_pick("area", scores["area"], learned, why)
+                conf *= 0.5 + 0.5 * share
+            else:
+                area, conf = self._sub(scores, "area", AREAS, conf, why)
             plab, p1, _ = _best(scores["place"], PLACES)
             place = plab if p1 > 0 else None
             pub = scores["place"]["public_area"]
-            if pub >= f["public_place_wins"] and area not in (
-                "elevator",
-                "gas",
-                "public_area",
+            # (rules alone: the learned area weights already know the shared spaces)
+            if (
+                learned is None
+                and pub >= f["public_place_wins"]
+                and area
+                not in (
+                    "elevator",
+                    "gas",
+                    "public_area",
+                )
             ):
                 if why is not None:
                     why.append(f"shared-space place {pub:g}: area {area} -> public_area")
@@ -340,6 +394,57 @@ class Classifier:
             else LazyExplanation(partial(self._explain, text)),
         )
         return result
+
+    def _learned_pick(
+        self,
+        dim: str,
+        rule_scores: Mapping[str, float],
+        learned: tuple[set[str], list[float]],
+        why: list[str] | None,
+    ) -> tuple[str, float]:
+        """Learned log-probabilities plus the rule scores times [decision] learned_<dim>_rules;
+        returns the best label and its share of the blended probability."""
+        assert self.learned is not None
+        feats, logits = learned
+        table = self.learned[dim]
+        a, b = self.learned.spans[dim]
+        beta = self._f[f"learned_{dim}_rules"]
+        # log-softmax shifts every label alike, so the logits can be blended as they are
+        blended = [v + beta * rule_scores[lab] for lab, v in zip(table.labels, logits[a:b])]  # noqa: B905
+        m = max(blended)
+        top = blended.index(m)
+        label = table.labels[top]
+        exp = math.exp
+        p = 1.0 / sum([exp(v - m) for v in blended])
+        if why is not None:
+            words = ", ".join(f"{w}{v:+.2f}" for w, v in table.top_words(feats, label))
+            why.append(
+                f"{dim}: learned words for {label}: {words or 'none'}; "
+                f"blended with rules x{beta:g} -> {label} p={p:.2f}"
+            )
+        return label, p
+
+    def _learned_urgent(
+        self, rule_score: float, learned: tuple[set[str], list[float]], why: list[str] | None
+    ) -> bool:
+        assert self.learned is not None
+        f = self._f
+        feats, logits = learned
+        table = self.learned["urgent"]
+        a, b = self.learned.spans["urgent"]
+        z = logits[a:b]
+        odds = z[1] - z[0] + f["learned_urgent_rules"] * rule_score
+        if rule_score >= f["urgent_threshold"]:
+            odds += f["learned_urgent_rule_bonus"]  # emergencies lean towards recall
+        yes = odds >= f["learned_urgent_threshold"]
+        if why is not None:
+            words = ", ".join(f"{w}{v:+.2f}" for w, v in table.top_words(feats, "yes"))
+            why.append(
+                f"urgent: learned words {words or 'none'}; log-odds {z[1] - z[0]:+.2f} + "
+                f"rules {rule_score:g} x{f['learned_urgent_rules']:g} = {odds:+.2f} "
+                f"({'urgent' if yes else 'not urgent'} at {f['learned_urgent_threshold']:g})"
+            )
+        return yes
 
     def _sub(
         self,

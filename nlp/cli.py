@@ -14,6 +14,7 @@ from nlp.classifier import Classifier
 from nlp.dates import format_when, parse_when
 from nlp.evaluate import evaluate, format_report, load_jsonl
 
+DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "nlp"
 FIELDS = ("text", "intent", "category", "area", "urgent", "department", "score", "matched")
 
 
@@ -47,7 +48,16 @@ def classify_command(argv: list[str]) -> int:
         "--rules", metavar="PATH", help="rule file to use (default nlp/rules/rules.toml)"
     )
     ap.add_argument("--max-errors", type=int, default=200, help="misclassified lines to list")
+    ap.add_argument(
+        "--train",
+        nargs="*",
+        metavar="FILE.jsonl",
+        help="fit the learned word weights to labelled sets (default: data/nlp/*.jsonl) "
+        "and write them where the rules' [meta] learned points",
+    )
     args = ap.parse_args(argv)
+    if args.train is not None:
+        return _train(args.train, Path(args.rules) if args.rules else None)
     try:
         clf = Classifier.load(Path(args.rules) if args.rules else None)
     except (OSError, ValueError) as exc:
@@ -73,6 +83,33 @@ def classify_command(argv: list[str]) -> int:
         if args.explain:
             out.update(place=a.place, confident=a.confident, explanation=full["explanation"])
         print(json.dumps(out, ensure_ascii=False))
+    return 0
+
+
+def _train(files: list[str], rules_path: Path | None) -> int:
+    import time
+
+    from nlp.learned import read_labelled, train
+
+    clf = Classifier.load(rules_path)
+    target = clf.rules.learned
+    if target is None:
+        print("error: the rules name no learned file ([meta] learned)", file=sys.stderr)
+        return 2
+    paths = [Path(f) for f in files] or sorted(DATA_DIR.glob("*.jsonl"))
+    try:
+        rows = list(read_labelled(paths))
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    t0 = time.perf_counter()
+    model = train(rows, clf.tokens)
+    model.dump(target)
+    words = {dim: len(t.weights) for dim, t in model.tables.items()}
+    print(
+        f"trained on {len(rows)} messages from {len(paths)} files in "
+        f"{time.perf_counter() - t0:.1f} s; words per dimension {words}; wrote {target}"
+    )
     return 0
 
 

@@ -7,7 +7,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import pairwise
 
-from nlp.bounds import LazyBounds
+from nlp.bounds import Bounds
 from nlp.rules import Phrase, RuleSet
 
 OK, BLOCKED, NEGATED, HYPOTHETICAL = "ok", "blocked", "negated", "hypothetical"
@@ -38,7 +38,7 @@ def _latin_ok(text: str, start: int, end: int, prefix: bool) -> bool:
     return prefix or not (after.isascii() and after.isalnum())
 
 
-def scan(rules: RuleSet, text: str, bounds: LazyBounds) -> list[Hit]:
+def scan(rules: RuleSet, text: str, bounds: Bounds) -> list[Hit]:
     """Every occurrence of a rule phrase (nested ones included), walking the phrase trie.
 
     Hits come sorted by start, and longest first at the same start."""
@@ -72,7 +72,7 @@ def scan(rules: RuleSet, text: str, bounds: LazyBounds) -> list[Hit]:
     return hits
 
 
-def settle(rules: RuleSet, text: str, hits: list[Hit], lazy: LazyBounds) -> None:
+def settle(rules: RuleSet, text: str, hits: list[Hit], lazy: Bounds) -> None:
     """Mark hits blocked / negated / hypothetical (and past) in place."""
     words = [h for h in hits if h.phrase.scored]
     blockers = [h for h in hits if h.phrase.blocker]
@@ -189,7 +189,7 @@ def _crossing(words: list[Hit]) -> bool:
     return False
 
 
-def _cross(words: list[Hit], lazy: LazyBounds) -> None:
+def _cross(words: list[Hit], lazy: Bounds) -> None:
     """Of two keywords that cross, drop the one the word segmentation splits."""
     for a in words:
         for c in words:

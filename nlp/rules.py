@@ -68,6 +68,7 @@ class RuleSet:
     decision: Mapping[str, Any]
     user_dict: Path | None
     source: Path | None = None
+    learned: Path | None = None  # learned word weights ([meta] learned), see nlp/learned.py
     counts: Mapping[str, int] = field(default_factory=dict)
     # smell words (味, 气味, 异味 ...) that a negator anywhere before them in the clause
     # cancels: 燃气没有异味, 没有闻到煤气味 ([negation] clause_words / clause_negators)
@@ -101,6 +102,15 @@ _DECISION_DEFAULTS: dict[str, Any] = {
     "fixed_thanks_weight": 0.0,
     "wish_over_hypothetical": 3.0,
     "question_weight": 1.5,
+    # blending with the learned word weights ([meta] learned): the rule scores of a
+    # dimension, times this factor, are added to the learned log-probabilities
+    "learned_intent_rules": 0.3,
+    "learned_category_rules": 0.2,
+    "learned_area_rules": 1.0,
+    # urgent when learned log-odds + this factor x the rule urgent score >= the threshold
+    "learned_urgent_rules": 1.0,
+    "learned_urgent_threshold": 0.0,
+    "learned_urgent_rule_bonus": 1.0,  # added when the rules alone reach urgent_threshold
 }
 
 
@@ -256,6 +266,11 @@ def parse_rules(doc: Mapping[str, Any], source: Path | None = None) -> RuleSet:
     if "dictionary" in meta:
         base = source.parent if source else RULES_DIR
         user_dict = base / str(meta["dictionary"])
+    learned = (
+        (source.parent if source else RULES_DIR) / str(meta["learned"])
+        if meta.get("learned")
+        else None
+    )
     counts = {
         "phrases": len(phrases),
         "blockers": sum(p.blocker for p in phrases.values()),
@@ -277,6 +292,7 @@ def parse_rules(doc: Mapping[str, Any], source: Path | None = None) -> RuleSet:
         decision=MappingProxyType(decision),
         user_dict=user_dict,
         source=source,
+        learned=learned,
         counts=MappingProxyType(counts),
         clause_words=frozenset(_str_list(doc, "negation", "clause_words")),
         clause_negator_re=re.compile(_alternation(_str_list(doc, "negation", "clause_negators"))),

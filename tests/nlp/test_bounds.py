@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from itertools import pairwise
 from pathlib import Path
 
 from nlp import Classifier
@@ -63,3 +64,29 @@ def test_explanation_is_lazy_and_equal(clf: Classifier) -> None:
     assert lazy == eager
     assert lazy.as_dict(explain=True) == eager.as_dict(explain=True)
     assert lazy.explanation[-1].startswith("decision:")
+
+
+def test_compiled_jieba_cuts_exactly_like_jieba() -> None:
+    """rjieba (jieba-rs) with the domain words gives jieba's words on every labelled message."""
+    from nlp.bounds import FixedBounds, Segmenter
+    from nlp.rules import load_rules
+    from nlp.text import new_fast_cut, new_tokenizer, normalize, segment
+
+    ud = load_rules().user_dict
+    tok, fast = new_tokenizer(ud), new_fast_cut(ud)
+    assert fast is not None
+    seg = Segmenter(tok, fast)
+    data = Path(__file__).resolve().parents[2] / "data" / "nlp"
+    texts = [
+        normalize(json.loads(line)["text"])
+        for p in sorted(data.glob("*.jsonl"))
+        for line in p.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    texts += ["", "   ", "a" * 300, "漏" * 5000, "wifi密码是多少？abc123 ok", "\r\n换行\n"]
+    for text in texts:
+        assert fast(text) == segment(tok, text), text
+        fb = FixedBounds(seg, text)
+        assert fb.tokens == segment(tok, text)
+        cuts = sorted(seg.bounds(text))
+        assert all(fb.aligned(x, y) for x, y in pairwise(cuts))

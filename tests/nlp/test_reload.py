@@ -24,7 +24,7 @@ def test_reload_swaps_without_mutating(tmp_path: Path) -> None:
         assert nlp.analyze("小区的喷泉好看").intent != "praise"
         text = rules.read_text(encoding="utf-8")
         rules.write_text(
-            text.replace("[intent.praise]\n", '[intent.praise]\n"好看" = 5\n'), encoding="utf-8"
+            text.replace("[intent.praise]\n", '[intent.praise]\n"好看" = 12\n'), encoding="utf-8"
         )
         new = nlp.reload()
         assert new is not old

@@ -1,0 +1,117 @@
+"""The learned word weights (nlp/learned.py) and how the classifier blends them with the rules."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from nlp import Classifier
+from nlp.cli import DATA_DIR, classify_command
+from nlp.learned import LearnedModel, features, fit, read_labelled, train
+from nlp.rules import DEFAULT_RULES_PATH, RULES_DIR
+
+
+def test_features_mark_negated_words_and_keep_punctuation() -> None:
+    got = features(["厨房", "没有", "漏水", "，", "卫生间", "漏水", "吗", "？"])
+    assert got == {"厨房", "没有", "~漏水", "P，", "卫生间", "漏水", "吗", "P？"}
+
+
+def test_fit_learns_which_words_go_with_which_label() -> None:
+    ex = [({"漏水", "厨房"}, "repair")] * 5 + [({"投诉", "态度"}, "complaint")] * 5
+    table = fit(ex, ("repair", "complaint"), l2=1e-3, epochs=10)
+    z = table.logits({"漏水"})
+    assert z[0] > z[1]
+    assert table.logits({"态度"})[1] > table.logits({"态度"})[0]
+    assert table.top_words({"漏水", "态度"}, "repair")[0][0] == "漏水"
+
+
+def test_shipped_weights_are_what_the_labelled_sets_train(tmp_path: Path, clf: Classifier) -> None:
+    """learned.jsonl is generated, never hand-edited: training again gives the same file."""
+    rows = list(read_labelled(sorted(DATA_DIR.glob("*.jsonl"))))
+    out = tmp_path / "learned.jsonl"
+    train(rows, clf.tokens).dump(out)
+    assert clf.rules.learned is not None
+    assert out.read_bytes() == clf.rules.learned.read_bytes()
+
+
+def test_load_round_trip(tmp_path: Path, clf: Classifier) -> None:
+    assert clf.learned is not None
+    out = tmp_path / "copy.jsonl"
+    clf.learned.dump(out)
+    again = LearnedModel.load(out)
+    assert again is not None
+    feats = features(clf.tokens("电梯困人了快来"))
+    assert again.logits(feats) == pytest.approx(clf.learned.logits(feats), abs=1e-3)
+    assert LearnedModel.load(tmp_path / "missing.jsonl") is None
+
+
+def test_explanation_names_the_learned_words(clf: Classifier) -> None:
+    lines = clf.analyze("家里卫生间的水管一直在滴水，麻烦派个师傅", explain=True).explanation
+    assert any(line.startswith("intent: learned words for repair:") for line in lines)
+    assert any(line.startswith("area: learned words for plumbing:") for line in lines)
+    assert any(line.startswith("urgent: learned words") for line in lines)
+
+
+def test_words_it_never_saw_leave_the_decision_to_the_rules(clf: Classifier) -> None:
+    a = clf.analyze("tingchechang duoshao qian yi ge yue", explain=True)
+    assert a.intent == "inquiry"
+    assert not any("learned" in line for line in a.explanation)
+
+
+def test_words_the_rules_miss_are_understood(clf: Classifier) -> None:
+    """Wordings with no rule phrase at all: the learned weights carry them."""
+    a = clf.analyze("我家那个花洒出水越来越小了，能派人瞧瞧不")
+    assert (a.intent, a.area) == ("repair", "plumbing")
+
+
+def test_without_learned_weights_the_rules_decide_alone(tmp_path: Path) -> None:
+    for f in RULES_DIR.iterdir():
+        shutil.copy(f, tmp_path / f.name)
+    rules = tmp_path / DEFAULT_RULES_PATH.name
+    text = rules.read_text(encoding="utf-8")
+    rules.write_text(text.replace('learned = "learned.jsonl"', ""), encoding="utf-8")
+    plain = Classifier.load(rules)
+    assert plain.learned is None
+    a = plain.analyze("厨房水管漏水了", explain=True)
+    assert (a.intent, a.area) == ("repair", "plumbing")
+    assert not any("learned" in line for line in a.explanation)
+
+
+def test_train_command_writes_the_weights_next_to_the_rules(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for f in RULES_DIR.glob("*.t*"):  # rules.toml and userdict.txt, not the weights
+        shutil.copy(f, tmp_path / f.name)
+    data = tmp_path / "few.jsonl"
+    rows = [
+        {
+            "text": "厨房水管漏水",
+            "intent": "repair",
+            "category": None,
+            "area": "plumbing",
+            "urgent": False,
+        },
+        {
+            "text": "你们态度太差了我要投诉",
+            "intent": "complaint",
+            "category": "service",
+            "area": None,
+            "urgent": False,
+        },
+        {
+            "text": "物业费怎么交",
+            "intent": "inquiry",
+            "category": None,
+            "area": None,
+            "urgent": False,
+        },
+    ]
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    rc = classify_command(["--train", str(data), "--rules", str(tmp_path / "rules.toml")])
+    assert rc == 0
+    assert "trained on 3 messages from 1 files" in capsys.readouterr().out
+    model = LearnedModel.load(tmp_path / "learned.jsonl")
+    assert model is not None and "漏水" in model["intent"].weights
