@@ -91,6 +91,7 @@ class Classifier:
         self.routing = build_routing(routing)
         # numeric thresholds of [decision], as floats (read on every message)
         self._f = {k: float(v) for k, v in rules.decision.items() if isinstance(v, int | float)}
+        self._beta = {d: self._f[f"learned_{d}_rules"] for d in ("intent", "category", "area")}
 
     @classmethod
     def load(
@@ -405,12 +406,16 @@ class Classifier:
         """Learned log-probabilities plus the rule scores times [decision] learned_<dim>_rules;
         returns the best label and its share of the blended probability."""
         assert self.learned is not None
-        feats, logits = learned
+        feats, head = learned
         table = self.learned[dim]
-        a, b = self.learned.spans[dim]
-        beta = self._f[f"learned_{dim}_rules"]
+        if dim in self.learned.spans:
+            a, b = self.learned.spans[dim]
+            logits = head[a:b]
+        else:
+            logits = self.learned.sub_logits(dim, feats)
+        beta = self._beta[dim]
         # log-softmax shifts every label alike, so the logits can be blended as they are
-        blended = [v + beta * rule_scores[lab] for lab, v in zip(table.labels, logits[a:b])]  # noqa: B905
+        blended = [v + beta * rule_scores[lab] for lab, v in zip(table.labels, logits)]  # noqa: B905
         m = max(blended)
         top = blended.index(m)
         label = table.labels[top]

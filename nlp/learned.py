@@ -26,8 +26,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from nlp.model import AREAS, CATEGORIES, INTENTS
 
 URGENT_LABELS = ("no", "yes")
@@ -116,47 +114,47 @@ def log_softmax(z: Sequence[float]) -> list[float]:
 
 
 class LearnedModel:
-    """The tables of all dimensions, also kept as one vector per word (every label of
-    every dimension side by side), so scoring a message is one lookup and one vector
-    addition per word."""
+    """The tables of all dimensions. Intent and urgent are needed for every message, so
+    their weights are also kept side by side in one vector per word (one lookup and one
+    vector addition per word); category and area are added up only when asked for."""
+
+    HEAD = ("intent", "urgent")
 
     def __init__(self, tables: Mapping[str, Table]) -> None:
         self.tables = dict(tables)
         self.spans: dict[str, tuple[int, int]] = {}
         pos = 0
-        for dim, t in self.tables.items():
-            self.spans[dim] = (pos, pos + len(t.labels))
-            pos += len(t.labels)
-        self.bias = np.array([b for t in self.tables.values() for b in t.bias])
-        zero = {dim: (0.0,) * len(t.labels) for dim, t in self.tables.items()}
-        words = sorted(set().union(*(t.weights for t in self.tables.values())))
-        self.index = {w: i for i, w in enumerate(words)}
-        self.matrix = np.array(
-            [
-                [x for dim, t in self.tables.items() for x in t.weights.get(w, zero[dim])]
-                for w in words
-            ],
-            dtype=np.float64,
-        ).reshape(len(words), len(self.bias))
+        for dim in self.HEAD:
+            n = len(self.tables[dim].labels)
+            self.spans[dim] = (pos, pos + n)
+            pos += n
+        heads = [self.tables[d] for d in self.HEAD]
+        self.bias = tuple(b for t in heads for b in t.bias)
+        zero = [(0.0,) * len(t.labels) for t in heads]
+        words = set().union(*(t.weights for t in heads))
+        self.head: dict[str, tuple[float, ...]] = {
+            w: tuple(x for t, z in zip(heads, zero, strict=True) for x in t.weights.get(w, z))
+            for w in words
+        }
+        every = set().union(*(t.weights for t in self.tables.values()))
+        self.words = frozenset(w for w in every if w[0] != "P")  # punctuation aside
 
     def __getitem__(self, dim: str) -> Table:
         return self.tables[dim]
 
     def logits(self, feats: Iterable[str]) -> list[float] | None:
-        """Bias plus the weights of every known word, all dimensions at once
-        (``spans[dim]`` says which slice belongs to which dimension); None when no
-        word but punctuation is known (pinyin, odd text: the rules decide alone)."""
-        get = self.index.get
-        rows = []
-        words = False
-        for f in feats:
-            i = get(f)
-            if i is not None:
-                rows.append(i)
-                words = words or f[0] != "P"
-        if not words:
+        """Bias plus the weights of every known word for intent and urgent side by side
+        (``spans[dim]`` says which slice is which); None when no word but punctuation is
+        known (pinyin, odd text: the rules decide alone)."""
+        if self.words.isdisjoint(feats):
             return None
-        return (self.matrix[rows].sum(axis=0) + self.bias).tolist()
+        # column sums of the bias and the known words' vectors, all in C
+        return list(map(sum, zip(self.bias, *filter(None, map(self.head.get, feats)))))
+
+    def sub_logits(self, dim: str, feats: Iterable[str]) -> list[float]:
+        """The same for one of the other dimensions (category, area)."""
+        t = self.tables[dim]
+        return list(map(sum, zip(t.bias, *filter(None, map(t.weights.get, feats)))))
 
     @classmethod
     def load(cls, path: Path) -> LearnedModel | None:
