@@ -149,12 +149,12 @@ class LearnedModel:
         if self.words.isdisjoint(feats):
             return None
         # column sums of the bias and the known words' vectors, all in C
-        return list(map(sum, zip(self.bias, *filter(None, map(self.head.get, feats)))))
+        return list(map(sum, zip(self.bias, *filter(None, map(self.head.get, feats)))))  # noqa: B905
 
     def sub_logits(self, dim: str, feats: Iterable[str]) -> list[float]:
         """The same for one of the other dimensions (category, area)."""
         t = self.tables[dim]
-        return list(map(sum, zip(t.bias, *filter(None, map(t.weights.get, feats)))))
+        return list(map(sum, zip(t.bias, *filter(None, map(t.weights.get, feats)))))  # noqa: B905
 
     @classmethod
     def load(cls, path: Path) -> LearnedModel | None:
