@@ -24,6 +24,7 @@ def seed_from(ctx: Ctx) -> dict[str, Any]:
             area=ctx.analysis.area,
             category=ctx.analysis.category,
             urgent=ctx.analysis.urgent,
+            maybe_urgent=ctx.analysis.maybe_urgent,
         )
     photos = [a.to_json() for a in ctx.msg.attachments if a.kind in ("photo", "document")]
     if photos:

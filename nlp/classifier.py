@@ -313,8 +313,11 @@ class Classifier:
                 why.append("sarcasm: praise counted as complaint")
         if learned is None:
             is_urgent = urgent >= f["urgent_threshold"]
+            maybe = not is_urgent and urgent >= f["ask_urgent_rules"]
         else:
-            is_urgent = self._learned_urgent(urgent, learned, why)
+            odds = self._learned_urgent(urgent, learned, why)
+            is_urgent = odds >= f["learned_urgent_threshold"]
+            maybe = not is_urgent and odds >= f["learned_ask_urgent"]
         if is_urgent and intent_s["complaint"] < f["complaint_over_repair"]:
             intent_s["repair"] += f["urgent_repair_bonus"]
         self._implied(scores, why)
@@ -386,6 +389,7 @@ class Classifier:
             area=area,
             place=place,
             urgent=is_urgent,
+            maybe_urgent=maybe,
             department=dept,
             score=round(min(max(conf, 0.0), 1.0), 4),
             confident=confident,
@@ -431,7 +435,8 @@ class Classifier:
 
     def _learned_urgent(
         self, rule_score: float, learned: tuple[set[str], list[float]], why: list[str] | None
-    ) -> bool:
+    ) -> float:
+        """Log-odds that the message is an emergency: learned words plus the rules."""
         assert self.learned is not None
         f = self._f
         feats, logits = learned
@@ -449,7 +454,7 @@ class Classifier:
                 f"rules {rule_score:g} x{f['learned_urgent_rules']:g} = {odds:+.2f} "
                 f"({'urgent' if yes else 'not urgent'} at {f['learned_urgent_threshold']:g})"
             )
-        return yes
+        return odds
 
     def _sub(
         self,

@@ -92,6 +92,8 @@ class Analysis:
     confident: bool
     matched: tuple[str, ...] = ()
     explanation: Sequence[str] = ()
+    # not urgent, but close enough that the bot asks the owner whether anyone is in danger
+    maybe_urgent: bool = False
 
     def as_dict(self, *, explain: bool = False) -> dict[str, object]:
         """JSON-ready dict (the shape printed by ``anju classify``)."""
@@ -102,6 +104,7 @@ class Analysis:
             "area": self.area,
             "place": self.place,
             "urgent": self.urgent,
+            "maybe_urgent": self.maybe_urgent,
             "department": self.department,
             "score": round(self.score, 3),
             "confident": self.confident,

@@ -111,6 +111,9 @@ _DECISION_DEFAULTS: dict[str, Any] = {
     "learned_urgent_rules": 1.0,
     "learned_urgent_threshold": 0.0,
     "learned_urgent_rule_bonus": 1.0,  # added when the rules alone reach urgent_threshold
+    # not urgent, but at or above these the bot asks "is anyone in danger?" (maybe_urgent)
+    "learned_ask_urgent": -2.0,
+    "ask_urgent_rules": 1.5,
 }
 
 

@@ -116,6 +116,36 @@ async def test_emergency_opens_an_urgent_case_without_a_form(store: Store) -> No
     assert case.person_id is not None and case.building == "3栋"
 
 
+async def test_near_emergency_asks_about_danger_and_escalates_on_yes(store: Store) -> None:
+    h = Harness(store)
+    await h.load_roster()
+    await h.identify()
+    asked = await h.say("卫生间天花板在滴水，越来越多了")
+    assert "有没有人身或财产危险" in texts(asked)
+    assert buttons(asked) == ["safety:yes", "safety:no"]
+    replies = await h.press("safety:yes")
+    number = CASE_NUMBER.search(texts(replies))
+    assert number, texts(replies)
+    case = await case_by_number(store, number.group())
+    assert case.urgent and case.kind == "repair"
+    assert "入户水阀" in texts(replies)  # the safety advice fits the description
+    assert h.staff_new[0].payload["event"] == "urgent"
+
+
+async def test_near_emergency_without_danger_goes_on_with_the_form(store: Store) -> None:
+    h = Harness(store)
+    await h.load_roster()
+    await h.identify()
+    await h.say("卫生间天花板在滴水，越来越多了")
+    nxt = await h.say("没有")
+    assert "时间上门" in texts(nxt) or "位置" in texts(nxt)
+    assert not h.staff_new
+    await h.press("time:asap")
+    opened = await h.press("form:confirm")
+    case = await case_by_number(store, CASE_NUMBER.search(texts(opened)).group())  # type: ignore[union-attr]
+    assert not case.urgent
+
+
 async def test_urgent_alert_is_sent_before_waiting_live_replies(store: Store) -> None:
     h = Harness(store)
     await h.dispatcher.dispatch(
