@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nlp.model import AREAS, CATEGORIES, INTENTS
+from nlp.rules import RulesError
 
 URGENT_LABELS = ("no", "yes")
 #: dimension -> (labels, which labelled rows train it, the row's label)
@@ -163,20 +164,28 @@ class LearnedModel:
             return None
         heads: dict[str, dict[str, object]] = {}
         words: dict[str, dict[str, tuple[float, ...]]] = {}
-        with path.open(encoding="utf-8") as fh:
-            for line in fh:
-                if not line.strip():
-                    continue
-                row = json.loads(line)
-                dim = row["dim"]
-                if "word" in row:
-                    words.setdefault(dim, {})[row["word"]] = tuple(row["w"])
-                else:
-                    heads[dim] = row
-        tables = {
-            dim: Table(tuple(h["labels"]), tuple(h["bias"]), words.get(dim, {}))  # type: ignore[arg-type]
-            for dim, h in heads.items()
-        }
+        try:
+            with path.open(encoding="utf-8") as fh:
+                for line in fh:
+                    if not line.strip():
+                        continue
+                    row = json.loads(line)
+                    dim = row["dim"]
+                    if "word" in row:
+                        words.setdefault(dim, {})[row["word"]] = tuple(map(float, row["w"]))
+                    else:
+                        heads[dim] = row
+            tables = {
+                dim: Table(tuple(h["labels"]), tuple(map(float, h["bias"])), words.get(dim, {}))  # type: ignore[call-overload,arg-type]
+                for dim, h in heads.items()
+            }
+            for dim, (labels, _, _) in DIMS.items():
+                t = tables[dim]
+                if t.labels != labels or any(len(v) != len(labels) for v in t.weights.values()):
+                    raise ValueError(f"the {dim} table does not have the labels {labels}")
+        except (ValueError, KeyError, TypeError) as exc:
+            # a broken file must not replace a working classifier (nlp.reload keeps the old one)
+            raise RulesError(f"{path}: not a learned-weights file ({exc!r})") from exc
         return cls(tables)
 
     def dump(self, path: Path) -> None:

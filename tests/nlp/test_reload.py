@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 from pathlib import Path
@@ -72,3 +73,36 @@ def test_analyze_is_thread_safe() -> None:
 
 def test_load_default() -> None:
     assert isinstance(Classifier.load(), Classifier)
+
+
+def test_reload_picks_up_retrained_weights(tmp_path: Path) -> None:
+    rules = _copy_rules(tmp_path)
+    nlp.configure(rules_path=rules)
+    try:
+        assert nlp.analyze("厨房水管漏水了").intent == "repair"
+        learned = tmp_path / "learned.jsonl"
+        lines = learned.read_text(encoding="utf-8").splitlines()
+        head = json.loads(lines[0])
+        assert head["dim"] == "intent"
+        head["bias"] = [50.0 if lab == "praise" else 0.0 for lab in head["labels"]]
+        learned.write_text(
+            "\n".join([json.dumps(head, ensure_ascii=False), *lines[1:]]), encoding="utf-8"
+        )
+        nlp.reload()
+        assert nlp.analyze("厨房水管漏水了").intent == "praise"
+    finally:
+        nlp.configure()
+
+
+def test_broken_weights_keep_live_classifier(tmp_path: Path) -> None:
+    rules = _copy_rules(tmp_path)
+    live = nlp.configure(rules_path=rules)
+    try:
+        (tmp_path / "learned.jsonl").write_text(
+            '{"dim": "intent", "labels": ["x"]}\n', encoding="utf-8"
+        )
+        with pytest.raises(RulesError, match="learned-weights"):
+            nlp.reload()
+        assert nlp.get_classifier() is live
+    finally:
+        nlp.configure()
