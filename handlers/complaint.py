@@ -7,13 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 from bot.messages import Button
+from handlers import safety
 from handlers.context import IDLE, Ctx, Step
 from handlers.forms import CANCEL, CONFIRM, EDIT, confirm_buttons, edit_buttons
 from handlers.intake import open_case, substantive
 from nlp.routing import department_name
 
 CATEGORIES = ("quality", "service", "contract", "price", "property")
-PICK, CHECK, DESC, OUTCOME, CONFIRMING, EDITING = (
+SAFETY, PICK, CHECK, DESC, OUTCOME, CONFIRMING, EDITING = (
+    "complaint.safety",
     "complaint.category",
     "complaint.check",
     "complaint.desc",
@@ -35,10 +37,14 @@ def start(ctx: Ctx, seed: dict[str, Any]) -> Step:
         data["desc"] = seed["text"]
     if seed.get("category") in CATEGORIES:
         data["suggested"] = seed["category"]
+    if seed.get("maybe_urgent") and not data["urgent"]:
+        data["ask_safety"] = True  # the words come close to an emergency: ask first
     return ask_next(ctx, data)
 
 
 def ask_next(ctx: Ctx, data: dict[str, Any]) -> Step:
+    if data.get("ask_safety"):
+        return safety.ask(ctx, data, SAFETY)
     if not data.get("category"):
         if data.get("suggested"):
             name = ctx.t(f"category.{data['suggested']}")
@@ -66,7 +72,13 @@ async def step(ctx: Ctx) -> Step:
     state, text, button = ctx.state, ctx.text, ctx.button or ""
     if button == CANCEL:
         return Step([ctx.reply("cancelled")], IDLE)
-    if state == CHECK:
+    if state == SAFETY:
+        danger = safety.answer(ctx)
+        if danger:
+            return await safety.escalate(ctx, data, "complaint")
+        if danger is False:
+            data.pop("ask_safety", None)
+    elif state == CHECK:
         if button == "cat:yes":
             data["category"] = data.pop("suggested")
         elif button == "cat:other":

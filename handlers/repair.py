@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from bot.messages import Button
+from handlers import safety
 from handlers.context import IDLE, Ctx, Step
 from handlers.forms import CANCEL, CONFIRM, EDIT, collect_photos, confirm_buttons, edit_buttons
 from handlers.intake import open_case, substantive
-from handlers.simple import safety_advice
 from nlp import parse_when
 
 PLACES = ("kitchen", "bathroom", "living_room", "bedroom", "balcony", "public_area")
@@ -23,8 +23,6 @@ SAFETY, UNIT, PLACE, DESC, TIME, CONFIRMING, EDITING = (
     "repair.edit",
 )
 DONE_WORDS = frozenset({"好了", "好", "没了", "完成", "done", "ok", "next", "下一步"})
-DANGER_WORDS = frozenset({"有", "有危险", "是", "是的", "危险", "紧急", "yes", "y"})
-SAFE_WORDS = frozenset({"没有", "没", "无", "不是", "没危险", "没有危险", "no", "n"})
 
 
 def start(ctx: Ctx, seed: dict[str, Any]) -> Step:
@@ -43,8 +41,7 @@ def start(ctx: Ctx, seed: dict[str, Any]) -> Step:
 def ask_next(ctx: Ctx, data: dict[str, Any]) -> Step:
     """Asks for the first missing field, or shows the summary when nothing is missing."""
     if data.get("ask_safety"):
-        row = ctx.button_row(("btn.danger_yes", "safety:yes"), ("btn.danger_no", "safety:no"))
-        return Step([ctx.reply("repair.ask_safety", buttons=(row,))], SAFETY, data)
+        return safety.ask(ctx, data, SAFETY)
     if not data.get("unit") and not (ctx.person and ctx.person.unit):
         return Step([ctx.reply("repair.ask_unit")], UNIT, data)
     if not data.get("place"):
@@ -104,10 +101,10 @@ async def step(ctx: Ctx) -> Step:
         return Step([ctx.reply("repair.photo_added", count=count)], state, data)
 
     if state == SAFETY:
-        answer = (text or "").strip().lower()
-        if button == "safety:yes" or answer in DANGER_WORDS:
-            return await escalate(ctx, data)
-        if button == "safety:no" or answer in SAFE_WORDS:
+        danger = safety.answer(ctx)
+        if danger:
+            return await safety.escalate(ctx, data, "repair")
+        if danger is False:
             data.pop("ask_safety", None)
     elif state == UNIT and text:
         data["unit"] = text[:50]
@@ -148,28 +145,6 @@ async def step(ctx: Ctx) -> Step:
         ):
             data.pop(key, None)
     return ask_next(ctx, data)
-
-
-async def escalate(ctx: Ctx, data: dict[str, Any]) -> Step:
-    """The owner says someone is in danger: an urgent case now, with what we have."""
-    desc = data.get("desc") or ctx.t("repair.see_photos")
-    opened = await open_case(
-        ctx,
-        kind="repair",
-        description=desc,
-        area=data.get("area") or "other",
-        place=data.get("place"),
-        unit=data.get("unit"),
-        urgent=True,
-        attachments={"photos": data["photos"]} if data.get("photos") else None,
-    )
-    reply = ctx.reply(
-        "emergency.opened",
-        number=opened.case.number,
-        phone=ctx.config.centre.emergency_phone,
-        advice=safety_advice(ctx, desc),
-    )
-    return Step([reply, opened.staff_alert], IDLE, {}, case=opened.case)
 
 
 async def submit(ctx: Ctx, data: dict[str, Any]) -> Step:

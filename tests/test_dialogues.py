@@ -146,6 +146,20 @@ async def test_near_emergency_without_danger_goes_on_with_the_form(store: Store)
     assert not case.urgent
 
 
+async def test_near_emergency_complaint_asks_about_danger_too(store: Store) -> None:
+    h = Harness(store)
+    await h.load_roster()
+    await h.identify()
+    asked = await h.say("楼上往我家漏水漏了三天了，报了好几回没人管，再不来我就打12345")
+    assert buttons(asked) == ["safety:yes", "safety:no"]
+    replies = await h.say("有危险")
+    number = CASE_NUMBER.search(texts(replies))
+    assert number and number.group().startswith("C-"), texts(replies)
+    case = await case_by_number(store, number.group())
+    assert case.urgent and case.kind == "complaint"
+    assert h.staff_new[0].payload["event"] == "urgent"
+
+
 async def test_urgent_alert_is_sent_before_waiting_live_replies(store: Store) -> None:
     h = Harness(store)
     await h.dispatcher.dispatch(

@@ -1,0 +1,55 @@
+"""The danger question (有没有危险？) asked before a form when the owner's words come close
+to an emergency (``Analysis.maybe_urgent``), and the escalation when the answer is yes.
+
+The classifier leans towards recall, but wording it has never seen can still fall just
+short of "urgent"; asking costs one tap, missing a gas leak costs far more."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.context import IDLE, Ctx, Step
+from handlers.intake import open_case
+from handlers.simple import safety_advice
+
+YES, NO = "safety:yes", "safety:no"
+DANGER_WORDS = frozenset({"有", "有危险", "是", "是的", "危险", "紧急", "yes", "y"})
+SAFE_WORDS = frozenset({"没有", "没", "无", "不是", "没危险", "没有危险", "no", "n"})
+
+
+def ask(ctx: Ctx, data: dict[str, Any], state: str) -> Step:
+    row = ctx.button_row(("btn.danger_yes", YES), ("btn.danger_no", NO))
+    return Step([ctx.reply("safety.ask", buttons=(row,))], state, data)
+
+
+def answer(ctx: Ctx) -> bool | None:
+    """True: someone or something is in danger; False: no danger; None: not an answer."""
+    said = (ctx.text or "").strip().lower()
+    if ctx.button == YES or said in DANGER_WORDS:
+        return True
+    if ctx.button == NO or said in SAFE_WORDS:
+        return False
+    return None
+
+
+async def escalate(ctx: Ctx, data: dict[str, Any], kind: str) -> Step:
+    """An urgent case now, with what the form has so far; the duty desk is alerted."""
+    desc = data.get("desc") or ctx.t("repair.see_photos")
+    opened = await open_case(
+        ctx,
+        kind=kind,
+        description=desc,
+        category=(data.get("category") or data.get("suggested")) if kind == "complaint" else None,
+        area=data.get("area") or "other" if kind == "repair" else None,
+        place=data.get("place"),
+        unit=data.get("unit"),
+        urgent=True,
+        attachments={"photos": data["photos"]} if data.get("photos") else None,
+    )
+    reply = ctx.reply(
+        "emergency.opened",
+        number=opened.case.number,
+        phone=ctx.config.centre.emergency_phone,
+        advice=safety_advice(ctx, desc),
+    )
+    return Step([reply, opened.staff_alert], IDLE, {}, case=opened.case)
