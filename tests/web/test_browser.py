@@ -207,3 +207,40 @@ async def test_an_uploaded_photo_shows_at_once_and_after_a_reload(
     await expect(page.locator(".msg.notice")).to_have_count(1, timeout=TIMEOUT)
     await expect(page.locator(".msg.me img")).to_have_count(1)  # the refused one is withdrawn
     await context.close()
+
+
+async def test_a_long_history_pages_back_with_a_button(live: WebLive, browser: Browser) -> None:
+    from datetime import timedelta
+
+    from bot.channels.web.history import LIMIT
+    from bot.channels.web.session import Sessions, load_secret
+    from storage.models import InboundMessage, Outbox
+    from tests.web.conftest import SECRET
+
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.goto(live.base + "/")
+    await expect(page.locator("#status")).to_have_text("已连接", timeout=TIMEOUT)
+    sid = Sessions(load_secret(SECRET)).verify(await page.evaluate("localStorage.getItem('anju.token')"))
+    assert sid is not None
+    total = LIMIT + 60
+    start = live.app.clock.now() - timedelta(days=3)
+    async with live.app.store.transaction() as session:
+        for n in range(total):
+            at = start + timedelta(minutes=n)
+            if n % 2 == 0:
+                session.add(InboundMessage(channel="web", chat_id=sid, user_id=sid,
+                                           text=f"第{n}条", payload={}, received_at=at))
+            else:
+                session.add(Outbox(channel="web", chat_id=sid, payload={"text": f"第{n}条"},
+                                   status="sent", not_before=at, created_at=at, sent_at=at))
+    await page.reload()
+    older = page.locator(".older button")
+    await expect(older).to_have_text("查看更早的消息", timeout=TIMEOUT)
+    await expect(page.locator(".log .msg")).to_have_count(LIMIT, timeout=TIMEOUT)
+    await older.click()
+    await expect(page.locator(".log .msg")).to_have_count(total, timeout=TIMEOUT)
+    await expect(page.locator(".older")).to_have_count(0)
+    texts = await page.locator(".log .msg").all_inner_texts()
+    assert texts == [f"第{n}条" for n in range(total)]
+    await context.close()

@@ -207,8 +207,8 @@ class WebChannel(Channel):
         self.sockets[sid].add(ws)
         try:
             now = request.app[CLOCK_KEY].now()
-            items = await load_history(request.app[STORE_KEY], sid, now)
-            await ws.send_json({"type": "history", "items": items})
+            items, more = await load_history(request.app[STORE_KEY], sid, now)
+            await ws.send_json({"type": "history", "items": items, "more": more})
             async for frame in ws:
                 if frame.type != WSMsgType.TEXT:
                     continue
@@ -229,12 +229,16 @@ class WebChannel(Channel):
         return ws
 
     async def history(self, request: web.Request) -> web.Response:
-        """The transcript over plain HTTP (the fallback polls it)."""
+        """The transcript over plain HTTP (the fallback polls it; ``?before=CURSOR`` pages
+        back through older messages)."""
         sid = self._sid(request)
         if sid is None:
             raise web.HTTPUnauthorized(text="no valid session")
         now = request.app.get(CLOCK_KEY, SystemClock()).now()
-        return web.json_response({"items": await load_history(request.app[STORE_KEY], sid, now)})
+        items, more = await load_history(
+            request.app[STORE_KEY], sid, now, before=request.query.get("before")
+        )
+        return web.json_response({"items": items, "more": more})
 
     async def post_message(self, request: web.Request) -> web.Response:
         """The fallback when the socket cannot be opened: one message per POST."""

@@ -58,31 +58,63 @@ def _inbound_item(row: InboundMessage) -> dict[str, Any]:
     }
 
 
-async def load_history(store: Store, chat_id: str, now: datetime) -> list[dict[str, Any]]:
-    """The last messages of the chat in order: what the owner wrote and what was sent back
-    (rows still waiting in the outbox included once due, so nothing is missing after a drop)."""
+Cursor = tuple[datetime, int, int]  # (time, 0 owner / 1 bot, row id): the page's order
+
+
+def _cursor(text: str | None) -> Cursor | None:
+    """``"2026-11-23T10:00:00+00:00|1|42"`` -> its key; None for absent or malformed."""
+    if not text:
+        return None
+    try:
+        at, kind, row = text.split("|")
+        return datetime.fromisoformat(at), int(kind), int(row)
+    except ValueError:
+        return None
+
+
+async def load_history(
+    store: Store, chat_id: str, now: datetime, before: str | None = None
+) -> tuple[list[dict[str, Any]], bool]:
+    """Up to LIMIT messages of the chat in order, the newest ones, or the newest ones
+    older than ``before`` (an item's ``cursor``): what the owner wrote and what was sent
+    back (rows still waiting in the outbox included once due, so nothing is missing after a
+    drop). Also says whether older messages remain."""
+    cursor = _cursor(before)
+    inbound_q = (
+        select(InboundMessage)
+        .where(InboundMessage.channel == "web", InboundMessage.chat_id == chat_id)
+        .order_by(InboundMessage.id.desc())
+        .limit(LIMIT + 1)
+    )
+    outbound_q = (
+        select(Outbox)
+        .where(
+            Outbox.channel == "web",
+            Outbox.chat_id == chat_id,
+            or_(Outbox.status == "sent",
+                and_(Outbox.status.in_(SHOWN), Outbox.not_before <= now)),
+        )
+        .order_by(Outbox.id.desc())
+        .limit(LIMIT + 1)
+    )
+    if cursor is not None:  # rows at the cursor's own time are sorted out below
+        inbound_q = inbound_q.where(InboundMessage.received_at <= cursor[0])
+        outbound_q = outbound_q.where(Outbox.created_at <= cursor[0])
     async with store.transaction() as session:
-        inbound = (await session.scalars(
-            select(InboundMessage)
-            .where(InboundMessage.channel == "web", InboundMessage.chat_id == chat_id)
-            .order_by(InboundMessage.id.desc()).limit(LIMIT)
-        )).all()
-        outbound = (await session.scalars(
-            select(Outbox)
-            .where(
-                Outbox.channel == "web",
-                Outbox.chat_id == chat_id,
-                or_(Outbox.status == "sent",
-                    and_(Outbox.status.in_(SHOWN), Outbox.not_before <= now)),
-            )
-            .order_by(Outbox.id.desc()).limit(LIMIT)
-        )).all()
-    keyed: list[tuple[datetime, int, int, dict[str, Any]]] = []
+        inbound = (await session.scalars(inbound_q)).all()
+        outbound = (await session.scalars(outbound_q)).all()
+    keyed: list[tuple[Cursor, dict[str, Any]]] = []
     for row in inbound:
-        keyed.append((row.received_at, 0, row.id, _inbound_item(row)))
+        keyed.append(((row.received_at, 0, row.id), _inbound_item(row)))
     for out in outbound:
         item = bot_item(Outgoing(id=out.id, chat_id=out.chat_id, payload=out.payload,
                                  kind=out.kind, case_id=out.case_id))
-        keyed.append((out.created_at, 1, out.id, item))
-    keyed.sort(key=lambda k: (k[0], k[1], k[2]))
-    return [k[3] for k in keyed[-LIMIT:]]
+        keyed.append(((out.created_at, 1, out.id), item))
+    if cursor is not None:
+        keyed = [k for k in keyed if k[0] < cursor]
+    keyed.sort(key=lambda k: k[0])
+    more = len(keyed) > LIMIT or len(inbound) > LIMIT or len(outbound) > LIMIT
+    page = keyed[-LIMIT:]
+    for key, item in page:
+        item["cursor"] = f"{key[0].isoformat()}|{key[1]}|{key[2]}"
+    return [item for _, item in page], more

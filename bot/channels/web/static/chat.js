@@ -6,7 +6,7 @@
   var state = {
     token: store.getItem("anju.token"), lang: store.getItem("anju.lang") || "zh", ui: {},
     ws: null, mode: "ws", failures: 0, opened: false, poll: null, seen: {}, labels: {},
-    typingTimer: null, queue: []
+    typingTimer: null, queue: [], oldest: null, olderItem: null
   };
   var log = $("log");
 
@@ -114,7 +114,7 @@
     return parts.join("\n");
   }
 
-  function render(item) {
+  function render(item, before) {
     if (!item || state.seen[item.id]) { return; }
     if (item.from === "me" && item.client_id && state.seen[item.client_id]) {
       var pending = state.seen[item.client_id];
@@ -135,8 +135,54 @@
     }
     li.setAttribute("data-id", item.id);
     state.seen[item.id] = li;
+    if (before) { log.insertBefore(li, before); return; }  // an older page: keep the view
     log.appendChild(li);
     scrollDown();
+  }
+
+  // Paging back: a button at the top of the log loads the page before the oldest shown.
+  function showOlder(more) {
+    if (!more) {
+      if (state.olderItem) { state.olderItem.remove(); state.olderItem = null; }
+      return;
+    }
+    if (state.olderItem) { return; }
+    var li = document.createElement("li");
+    li.className = "older";
+    var button = document.createElement("button");
+    button.type = "button";
+    button.textContent = t("older", "查看更早的消息");
+    button.addEventListener("click", loadOlder);
+    li.appendChild(button);
+    log.insertBefore(li, log.firstChild);
+    state.olderItem = li;
+  }
+
+  function firstMessage() {
+    return state.olderItem ? state.olderItem.nextSibling : log.firstChild;
+  }
+
+  function loadOlder() {
+    if (!state.oldest) { return; }
+    fetch(api("/web/api/history?before=" + encodeURIComponent(state.oldest)), { headers: headers() })
+      .then(function (r) { return r.json(); })
+      .then(function (res) {
+        var anchor = firstMessage();
+        var height = log.scrollHeight;
+        res.items.forEach(function (item) { render(item, anchor); });
+        if (res.items.length) { state.oldest = res.items[0].cursor; }
+        log.scrollTop += log.scrollHeight - height;
+        showOlder(res.more && res.items.length > 0);
+      })
+      .catch(function () { notice(t("send_failed")); });
+  }
+
+  function onHistory(items, more) {
+    items.forEach(function (item) { render(item); });
+    if (state.oldest === null && items.length) {  // later pages move it; reconnects do not
+      state.oldest = items[0].cursor;
+      showOlder(more);
+    }
   }
 
   function notice(text) {
@@ -145,7 +191,7 @@
   }
 
   function onEvent(ev) {
-    if (ev.type === "history") { ev.items.forEach(render); }
+    if (ev.type === "history") { onHistory(ev.items, ev.more); }
     else if (ev.type === "message") { render(ev); }
     else if (ev.type === "typing") { showTyping(); }
     else if (ev.type === "notice") { hideTyping(); notice(ev.text); }
@@ -184,7 +230,7 @@
   function pollHistory() {
     return fetch(api("/web/api/history"), { headers: headers() })
       .then(function (r) { return r.json(); })
-      .then(function (res) { res.items.forEach(render); });
+      .then(function (res) { onHistory(res.items, res.more); });
   }
 
   function fallback() {
