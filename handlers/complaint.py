@@ -73,11 +73,9 @@ async def step(ctx: Ctx) -> Step:
     if button == CANCEL:
         return Step([ctx.reply("cancelled")], IDLE)
     if state == SAFETY:
-        danger = safety.answer(ctx)
-        if danger:
-            return await safety.escalate(ctx, data, "complaint")
-        if danger is False:
-            data.pop("ask_safety", None)
+        escalated = await safety.step(ctx, data, "complaint")
+        if escalated is not None:
+            return escalated
     elif state == CHECK:
         if button == "cat:yes":
             data["category"] = data.pop("suggested")

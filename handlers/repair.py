@@ -101,11 +101,9 @@ async def step(ctx: Ctx) -> Step:
         return Step([ctx.reply("repair.photo_added", count=count)], state, data)
 
     if state == SAFETY:
-        danger = safety.answer(ctx)
-        if danger:
-            return await safety.escalate(ctx, data, "repair")
-        if danger is False:
-            data.pop("ask_safety", None)
+        escalated = await safety.step(ctx, data, "repair")
+        if escalated is not None:
+            return escalated
     elif state == UNIT and text:
         data["unit"] = text[:50]
     elif state == PLACE:

@@ -32,6 +32,17 @@ def answer(ctx: Ctx) -> bool | None:
     return None
 
 
+async def step(ctx: Ctx, data: dict[str, Any], kind: str) -> Step | None:
+    """Takes the answer: the urgent case when there is danger; otherwise None, and the form
+    goes on (without asking again once the owner said there is none)."""
+    danger = answer(ctx)
+    if danger:
+        return await escalate(ctx, data, kind)
+    if danger is False:
+        data.pop("ask_safety", None)
+    return None
+
+
 async def escalate(ctx: Ctx, data: dict[str, Any], kind: str) -> Step:
     """An urgent case now, with what the form has so far; the duty desk is alerted."""
     desc = data.get("desc") or ctx.t("repair.see_photos")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from bot.messages import Attachment
 from handlers.casework import staff_reply
 from storage import roster
 from storage.db import Store
+from storage.models import InboundMessage, Outbox
 from storage.repos.cases import CaseRepo
 from tests.support import ROSTER
 
@@ -54,3 +56,18 @@ async def live(store: Store, tmp_path: Path) -> AsyncIterator[WebLive]:
         yield WebLive(app, channel, f"http://127.0.0.1:{app.http.port}")
     finally:
         await app.stop()
+
+
+async def seed_history(live: WebLive, sid: str, total: int, label: str) -> None:
+    """`total` old messages in the session's transcript, owner and bot in turn, labelled
+    ``label.format(n)`` in order (for paging tests)."""
+    start = live.app.clock.now() - timedelta(days=3)
+    async with live.app.store.transaction() as session:
+        for n in range(total):
+            at = start + timedelta(minutes=n)
+            if n % 2 == 0:
+                session.add(InboundMessage(channel="web", chat_id=sid, user_id=sid,
+                                           text=label.format(n), payload={}, received_at=at))
+            else:
+                session.add(Outbox(channel="web", chat_id=sid, payload={"text": label.format(n)},
+                                   status="sent", not_before=at, created_at=at, sent_at=at))

@@ -15,7 +15,7 @@ from bot.channels.web.channel import FLOOD_COUNT, MAX_TEXT
 from bot.channels.web.session import Sessions, load_secret
 from bot.messages import Attachment
 from storage.models import Case, Identity, InboundMessage, Outbox
-from tests.web.conftest import SECRET, WebLive
+from tests.web.conftest import SECRET, WebLive, seed_history
 
 CASE_NUMBER = re.compile(r"R-\d{8}-\d{4}")
 
@@ -215,25 +215,14 @@ async def test_photo_upload_is_stored_and_passed_as_an_attachment(live: WebLive)
 
 async def test_history_pages_back_through_older_messages(live: WebLive) -> None:
     """A long conversation: the newest page first, then `before=` pages, none lost or doubled."""
-    from datetime import timedelta
-
     from bot.channels.web.history import LIMIT
 
     async with aiohttp.ClientSession() as http:
         token = await new_session(http, live)
         sid = Sessions(load_secret(SECRET)).verify(token)
         assert sid is not None
-        start = live.app.clock.now() - timedelta(hours=5)
         total = LIMIT + 60  # owner and bot messages alternate
-        async with live.app.store.transaction() as session:
-            for n in range(total):
-                at = start + timedelta(seconds=n)
-                if n % 2 == 0:
-                    session.add(InboundMessage(channel="web", chat_id=sid, user_id=sid,
-                                               text=f"m{n}", payload={}, received_at=at))
-                else:
-                    session.add(Outbox(channel="web", chat_id=sid, payload={"text": f"m{n}"},
-                                       status="sent", not_before=at, created_at=at, sent_at=at))
+        await seed_history(live, sid, total, "m{}")
         headers = {"X-Anju-Token": token}
         pages: list[list[str]] = []
         before: str | None = None

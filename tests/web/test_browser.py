@@ -210,12 +210,9 @@ async def test_an_uploaded_photo_shows_at_once_and_after_a_reload(
 
 
 async def test_a_long_history_pages_back_with_a_button(live: WebLive, browser: Browser) -> None:
-    from datetime import timedelta
-
     from bot.channels.web.history import LIMIT
     from bot.channels.web.session import Sessions, load_secret
-    from storage.models import InboundMessage, Outbox
-    from tests.web.conftest import SECRET
+    from tests.web.conftest import SECRET, seed_history
 
     context = await browser.new_context()
     page = await context.new_page()
@@ -224,16 +221,7 @@ async def test_a_long_history_pages_back_with_a_button(live: WebLive, browser: B
     sid = Sessions(load_secret(SECRET)).verify(await page.evaluate("localStorage.getItem('anju.token')"))
     assert sid is not None
     total = LIMIT + 60
-    start = live.app.clock.now() - timedelta(days=3)
-    async with live.app.store.transaction() as session:
-        for n in range(total):
-            at = start + timedelta(minutes=n)
-            if n % 2 == 0:
-                session.add(InboundMessage(channel="web", chat_id=sid, user_id=sid,
-                                           text=f"第{n}条", payload={}, received_at=at))
-            else:
-                session.add(Outbox(channel="web", chat_id=sid, payload={"text": f"第{n}条"},
-                                   status="sent", not_before=at, created_at=at, sent_at=at))
+    await seed_history(live, sid, total, "第{}条")
     await page.reload()
     older = page.locator(".older button")
     await expect(older).to_have_text("查看更早的消息", timeout=TIMEOUT)
