@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.context import IDLE, Ctx, Step
-from handlers.intake import open_case
-from handlers.simple import safety_advice
+from handlers.context import Ctx, Step
+from handlers.simple import urgent_case
 
 YES, NO = "safety:yes", "safety:no"
 DANGER_WORDS = frozenset({"有", "有危险", "是", "是的", "危险", "紧急", "yes", "y"})
@@ -44,23 +43,14 @@ async def step(ctx: Ctx, data: dict[str, Any], kind: str) -> Step | None:
 
 
 async def escalate(ctx: Ctx, data: dict[str, Any], kind: str) -> Step:
-    """An urgent case now, with what the form has so far; the duty desk is alerted."""
-    desc = data.get("desc") or ctx.t("repair.see_photos")
-    opened = await open_case(
+    """An urgent case now, with what the form has so far."""
+    return await urgent_case(
         ctx,
-        kind=kind,
-        description=desc,
+        kind,
+        data.get("desc") or ctx.t("repair.see_photos"),
         category=(data.get("category") or data.get("suggested")) if kind == "complaint" else None,
         area=data.get("area") or "other" if kind == "repair" else None,
         place=data.get("place"),
         unit=data.get("unit"),
-        urgent=True,
         attachments={"photos": data["photos"]} if data.get("photos") else None,
     )
-    reply = ctx.reply(
-        "emergency.opened",
-        number=opened.case.number,
-        phone=ctx.config.centre.emergency_phone,
-        advice=safety_advice(ctx, desc),
-    )
-    return Step([reply, opened.staff_alert], IDLE, {}, case=opened.case)

@@ -82,30 +82,36 @@ def safety_advice(ctx: Ctx, text: str) -> str:
     return ctx.t("emergency.general")
 
 
-async def open_emergency(ctx: Ctx) -> Step:
-    """No form: an urgent case at once, the emergency number, and the duty desk alerted."""
-    analysis = ctx.analysis
-    assert analysis is not None
-    kind = "complaint" if analysis.intent == "complaint" else "repair"
-    opened = await open_case(
-        ctx,
-        kind=kind,
-        description=ctx.text,
-        category=analysis.category if kind == "complaint" else None,
-        area=analysis.area or "other" if kind == "repair" else None,
-        place=analysis.place,
-        urgent=True,
-    )
+async def urgent_case(ctx: Ctx, kind: str, description: str, **fields: Any) -> Step:
+    """An urgent case at once: the emergency number, safety advice fitting the description,
+    and the duty desk alerted. ``fields`` go to ``open_case`` (category, area, place ...)."""
+    opened = await open_case(ctx, kind=kind, description=description, urgent=True, **fields)
     reply = ctx.reply(
         "emergency.opened",
         number=opened.case.number,
         phone=ctx.config.centre.emergency_phone,
-        advice=safety_advice(ctx, ctx.text),
+        advice=safety_advice(ctx, description),
     )
-    step = Step([reply, opened.staff_alert], IDLE, {}, case=opened.case)
+    return Step([reply, opened.staff_alert], IDLE, {}, case=opened.case)
+
+
+async def open_emergency(ctx: Ctx) -> Step:
+    """No form: an urgent case straight from the first message."""
+    analysis = ctx.analysis
+    assert analysis is not None
+    kind = "complaint" if analysis.intent == "complaint" else "repair"
+    step = await urgent_case(
+        ctx,
+        kind,
+        ctx.text,
+        category=analysis.category if kind == "complaint" else None,
+        area=analysis.area or "other" if kind == "repair" else None,
+        place=analysis.place,
+    )
+    assert step.case is not None
     if ctx.person is None:
         # Identify afterwards: the case is already with staff; the phone attaches it to a person.
-        follow = ask_phone(ctx, {"flow": "attach", "case_id": opened.case.id})
+        follow = ask_phone(ctx, {"flow": "attach", "case_id": step.case.id})
         step.replies.extend(follow.replies)
         step.state, step.data = follow.state, follow.data
     return step

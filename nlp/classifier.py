@@ -111,23 +111,19 @@ class Classifier:
         otherwise on first access of ``Analysis.explanation`` (it costs more than the rest)."""
         norm = normalize(text)
         bounds: LazyBounds | FixedBounds
-        logits: list[float] = []
+        learned: tuple[set[str], list[float]] | None = None
         if self.learned is None:
             bounds = LazyBounds(self.segmenter, norm)  # jieba runs only if a rule needs it
-            feats: set[str] | None = None
         else:
             bounds = FixedBounds(self.segmenter, norm)  # the learned weights need every word
             feats = features(bounds.tokens)
-            got = self.learned.logits(feats)
-            if got is None:
-                feats = None  # nothing it has seen (pinyin, odd text): the rules decide alone
-            else:
-                logits = got
+            logits = self.learned.logits(feats)
+            if logits is not None:  # None: no word it has seen (pinyin ...): rules alone
+                learned = (feats, logits)
         hits = scan(self.rules, norm, bounds)
         settle(self.rules, norm, hits, bounds)
         q = self.rules.question_re.search(norm)
         question = q is not None and not self._rhetorical(norm, q.start())
-        learned = (feats, logits) if feats is not None else None
         return self._decide(text, hits, [] if explain else None, question, norm, learned)
 
     def _rhetorical(self, norm: str, particle: int) -> bool:
@@ -415,8 +411,8 @@ class Classifier:
         if dim in self.learned.spans:
             a, b = self.learned.spans[dim]
             logits = head[a:b]
-        else:
-            logits = self.learned.sub_logits(dim, feats)
+        else:  # category and area are summed only for the complaints and repairs needing them
+            logits = table.logits(feats)
         beta = self._beta[dim]
         # log-softmax shifts every label alike, so the logits can be blended as they are
         blended = [v + beta * rule_scores[lab] for lab, v in zip(table.labels, logits)]  # noqa: B905
