@@ -148,16 +148,20 @@ class FixedBounds:
     __slots__ = ("_b", "tokens")
 
     def __init__(self, seg: Segmenter, text: str) -> None:
+        self._b: frozenset[int] | None
         if seg.fast_cut is not None:
             self.tokens = seg.fast_cut(text)
-            self._b = frozenset(accumulate(map(len, self.tokens), initial=0))
+            self._b = None  # most phrases need no boundaries: built on first use
         else:
             b = seg.bounds(text)
             self._b = b
             self.tokens = [text[x:y] for x, y in pairwise(sorted(b))]
 
     def aligned(self, start: int, end: int) -> bool:
-        return start in self._b and end in self._b
+        b = self._b
+        if b is None:
+            b = self._b = frozenset(accumulate(map(len, self.tokens), initial=0))
+        return start in b and end in b
 
 
 Bounds = LazyBounds | FixedBounds

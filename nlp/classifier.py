@@ -6,12 +6,13 @@ import math
 from collections.abc import Callable, Mapping
 from functools import lru_cache, partial
 from itertools import pairwise
+from operator import add
 from pathlib import Path
 
 import jieba
 
 from nlp.bounds import FixedBounds, LazyBounds, Segmenter
-from nlp.learned import LearnedModel, features
+from nlp.learned import LearnedModel, Table, features
 from nlp.matcher import HYPOTHETICAL, OK, Hit, scan, settle
 from nlp.model import AREAS, CATEGORIES, INTENTS, PLACES, Analysis, LazyExplanation
 from nlp.routing import build_routing, route
@@ -87,11 +88,26 @@ class Classifier:
         self.tokenizer = tokenizer
         self.segmenter = Segmenter(tokenizer, fast_cut)
         self._combo_sets = tuple(tuple(frozenset(g) for g in c.groups) for c in rules.combos)
-        self._combo_words = frozenset().union(*(s for g in self._combo_sets for s in g))
+        # phrase -> the combos it belongs to, in file order: only those are checked
+        by_word: dict[str, list[int]] = {}
+        for i, sets in enumerate(self._combo_sets):
+            for w in frozenset().union(*sets):
+                by_word.setdefault(w, []).append(i)
+        self._combos_of = {w: tuple(ix) for w, ix in by_word.items()}
         self.routing = build_routing(routing)
         # numeric thresholds of [decision], as floats (read on every message)
         self._f = {k: float(v) for k, v in rules.decision.items() if isinstance(v, int | float)}
-        self._beta = {d: self._f[f"learned_{d}_rules"] for d in ("intent", "category", "area")}
+        # per blended dimension: its learned table, its slice of the head vector (None:
+        # summed on demand), and the factor of the rule scores
+        self._pick_of: dict[str, tuple[Table, slice | None, float]] = {}
+        if learned is not None:
+            for dim in ("intent", "category", "area"):
+                span = learned.spans.get(dim)
+                self._pick_of[dim] = (
+                    learned[dim],
+                    slice(*span) if span else None,
+                    self._f[f"learned_{dim}_rules"],
+                )
 
     @classmethod
     def load(
@@ -120,11 +136,10 @@ class Classifier:
             logits = self.learned.logits(feats)
             if logits is not None:  # None: no word it has seen (pinyin ...): rules alone
                 learned = (feats, logits)
-        hits = scan(self.rules, norm, bounds)
-        settle(self.rules, norm, hits, bounds)
+        hits, overlap = settle(self.rules, norm, scan(self.rules, norm, bounds), bounds)
         q = self.rules.question_re.search(norm)
         question = q is not None and not self._rhetorical(norm, q.start())
-        return self._decide(text, hits, [] if explain else None, question, norm, learned)
+        return self._decide(text, hits, [] if explain else None, question, norm, learned, overlap)
 
     def _rhetorical(self, norm: str, particle: int) -> bool:
         """不是…吗 / 难道…吗 in one clause asserts, it does not ask (这不是骗人吗)."""
@@ -152,7 +167,9 @@ class Classifier:
         question: bool = False,
         norm: str = "",
         learned: tuple[set[str], list[float]] | None = None,
+        overlap: bool = True,
     ) -> Analysis:
+        """``hits``: the scored hits, settled; ``overlap``: whether any two overlap."""
         d = self.rules.decision
         f = self._f
         scores: dict[str, dict[str, float]] = {
@@ -168,10 +185,8 @@ class Classifier:
         # contributions of hits that tell of an earlier event; dropped for thanks (below)
         deferred: list[tuple[str, str, float]] = []
         past_fired: set[str] = set()
-        hits = [h for h in hits if h.phrase.scored]
-        live = [h for h in hits if h.status == OK or h.status == HYPOTHETICAL]
-        if any(a.end > b.start for a, b in pairwise(live)):
-            _cover(live)  # some phrases sit inside longer ones
+        if overlap:  # some phrases may sit inside longer ones
+            _cover([h for h in hits if h.status == OK or h.status == HYPOTHETICAL])
         for h in hits:
             p = h.phrase
             if h.status != OK and h.status != HYPOTHETICAL:
@@ -273,8 +288,10 @@ class Classifier:
                     else:
                         scores[dim][label] += w
                 fired |= past_fired
-        check = not fired.isdisjoint(self._combo_words)
-        for combo, sets in zip(self.rules.combos, self._combo_sets, strict=True) if check else ():
+        combos_of = self._combos_of
+        candidates = sorted({i for w in fired if w in combos_of for i in combos_of[w]})
+        for i in candidates:
+            combo, sets = self.rules.combos[i], self._combo_sets[i]
             for g in sets:
                 if fired.isdisjoint(g):
                     break
@@ -405,22 +422,16 @@ class Classifier:
     ) -> tuple[str, float]:
         """Learned log-probabilities plus the rule scores times [decision] learned_<dim>_rules;
         returns the best label and its share of the blended probability."""
-        assert self.learned is not None
         feats, head = learned
-        table = self.learned[dim]
-        if dim in self.learned.spans:
-            a, b = self.learned.spans[dim]
-            logits = head[a:b]
-        else:  # category and area are summed only for the complaints and repairs needing them
-            logits = table.logits(feats)
-        beta = self._beta[dim]
+        table, span, beta = self._pick_of[dim]
+        # category and area are summed only for the complaints and repairs needing them
+        logits = head[span] if span is not None else table.logits(feats)
         # log-softmax shifts every label alike, so the logits can be blended as they are
-        blended = [v + beta * rule_scores[lab] for lab, v in zip(table.labels, logits)]  # noqa: B905
+        # (the rule scores are in the table's label order: both follow nlp.model)
+        blended = list(map(add, logits, map(beta.__mul__, rule_scores.values())))
         m = max(blended)
-        top = blended.index(m)
-        label = table.labels[top]
-        exp = math.exp
-        p = 1.0 / sum([exp(v - m) for v in blended])
+        label = table.labels[blended.index(m)]
+        p = 1.0 / sum(map(math.exp, map((-m).__add__, blended)))
         if why is not None:
             words = ", ".join(f"{w}{v:+.2f}" for w, v in table.top_words(feats, label))
             why.append(

@@ -57,6 +57,8 @@ NEGATORS = frozenset(
     }
 )
 BREAKS = frozenset("，,。.!！?？;；\n~")
+#: punctuation and the white space normalised text can hold (dropped from the features)
+_MARKS = BREAKS | frozenset(" \t\r\u3000")
 #: regularisation per dimension (stronger where there are few examples or few positives)
 L2 = {"intent": 1e-2, "category": 1e-2, "area": 3e-3, "urgent": 1e-2}
 EPOCHS = 30
@@ -67,7 +69,15 @@ SEEDS = (0, 1, 2)
 
 def features(tokens: Iterable[str]) -> set[str]:
     """The words of a message as features: negated words marked, punctuation kept."""
-    out: set[str] = set()
+    tokens = list(tokens)
+    out = set(tokens)
+    if out.isdisjoint(NEGATORS):  # no negation scope: set operations do it all
+        marks = out & _MARKS
+        if marks:
+            out -= marks
+            out.update("P" + t for t in marks if t in BREAKS)
+        return out
+    out.clear()
     neg = False
     for t in tokens:
         if t in BREAKS:
@@ -98,7 +108,7 @@ class Table:
         """The words that pushed hardest for ``label`` (for explanations)."""
         i = self.labels.index(label)
         got = [(f, w[i]) for f in feats if (w := self.weights.get(f)) is not None and w[i] > 0]
-        return sorted(got, key=lambda fw: -fw[1])[:k]
+        return sorted(got, key=lambda fw: (-fw[1], fw[0]))[:k]  # ties: stable text
 
 
 class LearnedModel:

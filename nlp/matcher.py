@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from itertools import pairwise
 
 from nlp.bounds import Bounds
 from nlp.rules import Phrase, RuleSet
@@ -72,23 +71,29 @@ def scan(rules: RuleSet, text: str, bounds: Bounds) -> list[Hit]:
     return hits
 
 
-def settle(rules: RuleSet, text: str, hits: list[Hit], lazy: Bounds) -> None:
-    """Mark hits blocked / negated / hypothetical (and past) in place."""
+def settle(rules: RuleSet, text: str, hits: list[Hit], lazy: Bounds) -> tuple[list[Hit], bool]:
+    """Mark hits blocked / negated / hypothetical (and past) in place. Returns the hits
+    that count towards scores (not pure blockers), and whether any two of them overlap."""
     words = [h for h in hits if h.phrase.scored]
-    blockers = [h for h in hits if h.phrase.blocker]
-    if blockers:
-        for b in blockers:
-            bs, be = b.start, b.end
-            for h in words:
-                if h.end <= bs or h.start >= be or h is b or h.status != OK:
-                    continue  # no overlap
-                if not (h.start <= bs and be <= h.end):  # a keyword holding the blocker counts
-                    h.status, h.note = BLOCKED, f"by {b.phrase.text}"
+    for b in [h for h in hits if h.phrase.blocker]:
+        bs, be = b.start, b.end
+        for h in words:
+            if h.end <= bs or h.start >= be or h is b or h.status != OK:
+                continue  # no overlap
+            if not (h.start <= bs and be <= h.end):  # a keyword holding the blocker counts
+                h.status, h.note = BLOCKED, f"by {b.phrase.text}"
     if not words:
-        return
+        return words, False
     # crossing keywords: the one that agrees with the word segmentation wins
     # (words are sorted by start, so any overlap shows up between neighbours)
-    if any(a.end > c.start for a, c in pairwise(words)) and _crossing(words):
+    overlap = False
+    end = words[0].end
+    for h in words:
+        if h.start < end and h is not words[0]:
+            overlap = True
+            break
+        end = h.end
+    if overlap and _crossing(words):
         _cross(words, lazy)
     neg = rules.negator_re.search(text) is not None
     after_re = rules.hypothetical_after_re
@@ -98,7 +103,7 @@ def settle(rules: RuleSet, text: str, hits: list[Hit], lazy: Bounds) -> None:
     fixed_re = rules.past_fixed_re
     fixed = fixed_re.finditer(text) if past and fixed_re is not None else []
     if not (neg or hypo or past):
-        return  # nothing can negate, hypothesise or date a keyword
+        return words, overlap  # nothing can negate, hypothesise or date a keyword
     clause_starts = [0] + [m.end() for m in rules.clause_re.finditer(text)]
     past_clauses = (
         {
@@ -151,6 +156,7 @@ def settle(rules: RuleSet, text: str, hits: list[Hit], lazy: Bounds) -> None:
         elif past_clauses:
             # a past marker anywhere in the same clause (上次电梯困人 / 电梯困人那次)
             h.past = cstart in past_clauses
+    return words, overlap
 
 
 def _bie_word(text: str, m: re.Match[str]) -> bool:
