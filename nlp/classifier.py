@@ -324,6 +324,7 @@ class Classifier:
             intent_s["praise"] = 0.0
             if why is not None:
                 why.append("sarcasm: praise counted as complaint")
+        odds = 0.0  # learned log-odds of an emergency
         if learned is None:
             is_urgent = urgent >= f["urgent_threshold"]
             maybe = not is_urgent and urgent >= f["ask_urgent_rules"]
@@ -354,6 +355,14 @@ class Classifier:
                 s2 = max(v for k, v in intent_s.items() if k != intent)
             k = f["score_k"]
             conf = s1 / (s1 + max(s2, 0.0) + k) if s1 > 0 else 0.3
+        if is_urgent and learned is not None and intent not in ("repair", "complaint"):
+            if odds < f["learned_urgent_other_intent"]:
+                is_urgent, maybe = False, True  # it asks or proposes; danger words in it
+                if why is not None:
+                    why.append(
+                        f"{intent} with urgent log-odds {odds:+.2f} < "
+                        f"{f['learned_urgent_other_intent']:g}: not urgent"
+                    )
         category = area = place = None
         if intent == "complaint":
             if learned is not None:

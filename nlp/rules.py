@@ -111,6 +111,9 @@ _DECISION_DEFAULTS: dict[str, Any] = {
     "learned_urgent_rules": 1.0,
     "learned_urgent_threshold": 0.0,
     "learned_urgent_rule_bonus": 1.0,  # added when the rules alone reach urgent_threshold
+    # a question, suggestion, thanks or chit-chat is an emergency only at these log-odds
+    # (煤气味好重 是先关阀还是先开窗？ is; 着火了怎么跑 / 建议…免得砸到人 are not)
+    "learned_urgent_other_intent": 6.0,
     # not urgent, but at or above these the bot asks "is anyone in danger?" (maybe_urgent)
     "learned_ask_urgent": -2.0,
     "ask_urgent_rules": 1.5,

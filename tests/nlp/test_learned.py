@@ -10,7 +10,7 @@ import pytest
 
 from nlp import Classifier
 from nlp.cli import DATA_DIR, classify_command
-from nlp.learned import LearnedModel, features, fit, read_labelled, train
+from nlp.learned import BREAKS, NEGATORS, LearnedModel, features, fit, read_labelled, train
 from nlp.rules import DEFAULT_RULES_PATH, RULES_DIR
 
 
@@ -115,3 +115,34 @@ def test_train_command_writes_the_weights_next_to_the_rules(
     assert "trained on 3 messages from 1 files" in capsys.readouterr().out
     model = LearnedModel.load(tmp_path / "learned.jsonl")
     assert model is not None and "漏水" in model["intent"].weights
+
+
+def _features_in_order(tokens: list[str]) -> set[str]:
+    """features() written as the plain left-to-right walk (its fast path must agree)."""
+    out: set[str] = set()
+    neg = False
+    for t in tokens:
+        if t in BREAKS:
+            neg = False
+            out.add("P" + t)
+        elif t.strip():
+            out.add("~" + t if neg else t)
+            neg = neg or t in NEGATORS
+    return out
+
+
+def test_features_fast_path_agrees_with_the_walk(clf: Classifier) -> None:
+    rows = list(read_labelled(sorted(DATA_DIR.glob("*.jsonl"))))
+    assert len(rows) > 5000
+    for row in rows:
+        tokens = clf.tokens(str(row["text"]))
+        assert features(tokens) == _features_in_order(tokens), row["text"]
+
+
+def test_a_question_with_danger_words_is_asked_about_not_alarmed(clf: Classifier) -> None:
+    """Questions and suggestions are emergencies only when the words are overwhelming."""
+    q = clf.analyze("请问电梯困人了应该打哪个电话")
+    assert (q.intent, q.urgent, q.maybe_urgent) == ("inquiry", False, True)
+    assert any("not urgent" in line for line in q.explanation)
+    live = clf.analyze("燃气味特别重 我现在该先关阀门还是先开窗？急")
+    assert live.urgent

@@ -52,6 +52,9 @@ def test_new_emergencies(clf: Classifier, text: str) -> None:
         "前几天车库被淹了，车的损失谁赔",
         "刚才那股煤气味是邻居在炖汤，搞错了",  # all clear
         "小区消防演练是几号",
+        "厨房有点燃气味 刚检查是灶没关好 现在没味了 有空来看看管子",  # gone, can wait
+        "电梯停在三楼不动了 里面没人",  # nobody inside
+        "请问电梯困人了应该打哪个电话",  # a question, not a rescue call
     ],
 )
 def test_look_alikes_not_urgent(clf: Classifier, text: str) -> None:
