@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.messages import STAFF
-from handlers import complaint, faq, repair, simple
+from handlers import complaint, faq, repair, safety, simple
 from handlers.context import IDLE, Ctx, Step
 from handlers.forms import with_menu
 from handlers.i18n import LANGUAGES, Texts
@@ -41,10 +41,11 @@ async def start_flow(ctx: Ctx, flow: str, seed: dict[str, Any]) -> Step:
     if flow == "complaint":
         return complaint.start(ctx, seed)
     if flow == "inquiry":
-        step = simple.start_inquiry(ctx, seed)
-        if step.state == "inquiry.handoff":
-            return await simple.open_inquiry(ctx, seed["text"], unanswered=True)
-        return step
+        if seed.get("maybe_urgent") and simple.substantive(seed.get("text")):
+            # a question with danger words in it (电梯困人了打哪个电话): is it happening now?
+            data = {"form": "inquiry", "question": seed["text"][:1000]}
+            return safety.ask(ctx, data, simple.INQUIRY_SAFETY)
+        return await answer_inquiry(ctx, seed.get("text") or "")
     if flow == "suggestion":
         if seed.get("text") and simple.substantive(seed["text"]):
             return await simple.open_suggestion(ctx, seed["text"])
@@ -52,6 +53,14 @@ async def start_flow(ctx: Ctx, flow: str, seed: dict[str, Any]) -> Step:
     if flow == "mycases":
         return await simple.my_cases(ctx)
     return Step([with_menu(ctx, "menu_prompt")], IDLE)
+
+
+async def answer_inquiry(ctx: Ctx, question: str) -> Step:
+    """The knowledge-base answer, or (none fits) an inquiry case for staff."""
+    step = simple.start_inquiry(ctx, {"text": question})
+    if step.state == "inquiry.handoff":
+        return await simple.open_inquiry(ctx, question, unanswered=True)
+    return step
 
 
 async def resume(ctx: Ctx, pending: dict[str, Any]) -> Step:
@@ -123,10 +132,15 @@ async def form_step(ctx: Ctx) -> Step:
     if ctx.state.startswith("complaint."):
         return await complaint.step(ctx)
     if ctx.state == simple.INQUIRY_ASK and ctx.text:
-        step = simple.answer(ctx, ctx.text)
-        if step.state == "inquiry.handoff":
-            return await simple.open_inquiry(ctx, ctx.text, unanswered=True)
-        return step
+        return await answer_inquiry(ctx, ctx.text)
+    if ctx.state == simple.INQUIRY_SAFETY:
+        danger = safety.answer(ctx)
+        question = ctx.data.get("question", "")
+        if danger:
+            return await safety.escalate(ctx, {"desc": question}, "repair")
+        if danger is False:
+            return await answer_inquiry(ctx, question)
+        return await free_text(ctx)  # something else instead of an answer
     if ctx.state == simple.INQUIRY_FEEDBACK:
         if ctx.button == "faq:human":
             return await simple.open_inquiry(ctx, ctx.data.get("question", ""), unanswered=False)

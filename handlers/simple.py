@@ -14,6 +14,7 @@ from nlp.routing import department_name
 from storage.lifecycle import OPEN_STATES
 
 INQUIRY_ASK, INQUIRY_FEEDBACK, SUGGESTION_ASK = "inquiry.ask", "inquiry.feedback", "suggestion.ask"
+INQUIRY_SAFETY = "inquiry.safety"  # the danger question before answering (handlers.safety)
 
 
 def start_inquiry(ctx: Ctx, seed: dict[str, Any]) -> Step:

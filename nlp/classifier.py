@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from functools import lru_cache, partial
-from itertools import pairwise
 from operator import add
 from pathlib import Path
 
@@ -355,14 +354,18 @@ class Classifier:
                 s2 = max(v for k, v in intent_s.items() if k != intent)
             k = f["score_k"]
             conf = s1 / (s1 + max(s2, 0.0) + k) if s1 > 0 else 0.3
-        if is_urgent and learned is not None and intent not in ("repair", "complaint"):
-            if odds < f["learned_urgent_other_intent"]:
-                is_urgent, maybe = False, True  # it asks or proposes; danger words in it
-                if why is not None:
-                    why.append(
-                        f"{intent} with urgent log-odds {odds:+.2f} < "
-                        f"{f['learned_urgent_other_intent']:g}: not urgent"
-                    )
+        if (
+            is_urgent
+            and learned is not None
+            and intent not in ("repair", "complaint")
+            and odds < f["learned_urgent_other_intent"]
+        ):
+            is_urgent, maybe = False, True  # it asks or proposes; danger words in it
+            if why is not None:
+                why.append(
+                    f"{intent} with urgent log-odds {odds:+.2f} < "
+                    f"{f['learned_urgent_other_intent']:g}: not urgent"
+                )
         category = area = place = None
         if intent == "complaint":
             if learned is not None:

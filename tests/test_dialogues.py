@@ -201,6 +201,35 @@ async def test_complaint_category_can_be_picked_by_hand(store: Store) -> None:
     assert "法务部" in texts(opened)
 
 
+async def test_question_with_danger_words_asks_first_and_escalates_on_yes(store: Store) -> None:
+    h = Harness(store)
+    await h.load_roster()
+    await h.identify()
+    asked = await h.say("请问电梯困人了应该打哪个电话")
+    assert "有没有人身或财产危险" in texts(asked)
+    assert buttons(asked) == ["safety:yes", "safety:no"]
+    replies = await h.press("safety:yes")
+    number = CASE_NUMBER.search(texts(replies))
+    assert number, texts(replies)
+    case = await case_by_number(store, number.group())
+    assert case.urgent and case.kind == "repair"
+    assert h.staff_new[0].payload["event"] == "urgent"
+
+
+async def test_question_with_danger_words_is_answered_when_all_is_well(store: Store) -> None:
+    h = Harness(store)
+    await h.load_roster()
+    await h.identify()
+    await h.say("请问电梯困人了应该打哪个电话")
+    replies = await h.press("safety:no")
+    text = texts(replies)
+    assert "有没有人身或财产危险" not in text
+    number = CASE_NUMBER.search(text)
+    # answered from the knowledge base, or handed to staff as an ordinary inquiry
+    assert number is None or number.group().startswith("Q-"), text
+    assert not [m for m in h.staff_new if m.payload.get("event") == "urgent"]
+
+
 async def test_faq_answers_an_inquiry_and_hands_over_on_request(store: Store) -> None:
     h = Harness(store)
     await h.load_roster()
