@@ -109,8 +109,8 @@ _DECISION_DEFAULTS: dict[str, Any] = {
     "learned_area_rules": 1.0,
     # urgent when learned log-odds + this factor x the rule urgent score >= the threshold
     "learned_urgent_rules": 1.0,
-    "learned_urgent_threshold": 0.0,
-    "learned_urgent_rule_bonus": 1.0,  # added when the rules alone reach urgent_threshold
+    "learned_urgent_threshold": 1.0,
+    "learned_urgent_rule_bonus": 1.5,  # added when the rules alone reach urgent_threshold
     # a question, suggestion, thanks or chit-chat is an emergency only at these log-odds
     # (煤气味好重 是先关阀还是先开窗？ is; 着火了怎么跑 / 建议…免得砸到人 are not)
     "learned_urgent_other_intent": 6.0,
