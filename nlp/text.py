@@ -42,9 +42,23 @@ def to_simplified(text: str) -> str:
         return str(conv.convert(text))
 
 
+#: what NFKC does to full-width ASCII (，！？（） …) and the ideographic space, as a table:
+#: most messages need nothing else, and ``str.translate`` is far cheaper than NFKC
+_WIDE = {c: unicodedata.normalize("NFKC", chr(c)) for c in range(0xFF01, 0xFF5F)} | {0x3000: " "}
+
+
+def nfkc(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text)``, skipping the full pass when the
+    full-width characters were all there was to change (tests/nlp check it agrees)."""
+    text = text.translate(_WIDE)
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    return unicodedata.normalize("NFKC", text)
+
+
 def normalize(text: str, max_chars: int = MAX_CHARS) -> str:
     """NFKC, cap, simplified Chinese, lower-case Latin, collapsed whitespace."""
-    text = unicodedata.normalize("NFKC", text[: max_chars * 2])[:max_chars]
+    text = nfkc(text[: max_chars * 2])[:max_chars]
     text = to_simplified(text).lower()
     return _SPACE_RE.sub(" ", text).strip()
 

@@ -90,3 +90,20 @@ def test_compiled_jieba_cuts_exactly_like_jieba() -> None:
         assert fb.tokens == segment(tok, text)
         cuts = sorted(seg.bounds(text))
         assert all(fb.aligned(x, y) for x, y in pairwise(cuts))
+
+
+def test_fast_nfkc_agrees_with_unicodedata() -> None:
+    """nlp.text.nfkc skips the full NFKC pass after mapping full-width characters; the
+    result must be NFKC's own, for every character and for mixed, composing text."""
+    import unicodedata
+
+    from nlp.text import nfkc
+
+    for c in range(0x30000):
+        ch = chr(c)
+        if 0xD800 <= c < 0xE000:
+            continue  # surrogates
+        assert nfkc(ch) == unicodedata.normalize("NFKC", ch), hex(c)
+    mixed = [*_samples(), "Ａ\u0301ｂ", "ｶﾞｷﾞ", "㎡①，ｅ\u0301！", "\u3000ﬁ\u3000", "Ｈｅｌｌｏ，ｗｏｒｌｄ！"]
+    for text in mixed:
+        assert nfkc(text) == unicodedata.normalize("NFKC", text), text
