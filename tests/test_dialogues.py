@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from bot.messages import Attachment
@@ -116,11 +117,20 @@ async def test_emergency_opens_an_urgent_case_without_a_form(store: Store) -> No
     assert case.person_id is not None and case.building == "3栋"
 
 
-async def test_near_emergency_asks_about_danger_and_escalates_on_yes(store: Store) -> None:
+@pytest.mark.parametrize(
+    ("text", "advice"),
+    [
+        ("卫生间天花板在滴水，越来越多了", "入户水阀"),  # a repair close to an emergency
+        ("请问电梯困人了应该打哪个电话", "不要强行扒门"),  # a question with danger words
+    ],
+)
+async def test_near_emergency_asks_about_danger_and_escalates_on_yes(
+    store: Store, text: str, advice: str
+) -> None:
     h = Harness(store)
     await h.load_roster()
     await h.identify()
-    asked = await h.say("卫生间天花板在滴水，越来越多了")
+    asked = await h.say(text)
     assert "有没有人身或财产危险" in texts(asked)
     assert buttons(asked) == ["safety:yes", "safety:no"]
     replies = await h.press("safety:yes")
@@ -128,7 +138,7 @@ async def test_near_emergency_asks_about_danger_and_escalates_on_yes(store: Stor
     assert number, texts(replies)
     case = await case_by_number(store, number.group())
     assert case.urgent and case.kind == "repair"
-    assert "入户水阀" in texts(replies)  # the safety advice fits the description
+    assert advice in texts(replies)  # the safety advice fits the description
     assert h.staff_new[0].payload["event"] == "urgent"
 
 
@@ -199,21 +209,6 @@ async def test_complaint_category_can_be_picked_by_hand(store: Store) -> None:
     await h.press("outcome:skip")
     opened = await h.press("form:confirm")
     assert "法务部" in texts(opened)
-
-
-async def test_question_with_danger_words_asks_first_and_escalates_on_yes(store: Store) -> None:
-    h = Harness(store)
-    await h.load_roster()
-    await h.identify()
-    asked = await h.say("请问电梯困人了应该打哪个电话")
-    assert "有没有人身或财产危险" in texts(asked)
-    assert buttons(asked) == ["safety:yes", "safety:no"]
-    replies = await h.press("safety:yes")
-    number = CASE_NUMBER.search(texts(replies))
-    assert number, texts(replies)
-    case = await case_by_number(store, number.group())
-    assert case.urgent and case.kind == "repair"
-    assert h.staff_new[0].payload["event"] == "urgent"
 
 
 async def test_question_with_danger_words_is_answered_when_all_is_well(store: Store) -> None:
