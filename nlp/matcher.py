@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import pairwise
 
 from nlp.bounds import Bounds
 from nlp.rules import Phrase, RuleSet
@@ -86,13 +87,7 @@ def settle(rules: RuleSet, text: str, hits: list[Hit], lazy: Bounds) -> tuple[li
         return words, False
     # crossing keywords: the one that agrees with the word segmentation wins
     # (words are sorted by start, so any overlap shows up between neighbours)
-    overlap = False
-    end = words[0].end
-    for h in words:
-        if h.start < end and h is not words[0]:
-            overlap = True
-            break
-        end = h.end
+    overlap = any(a.end > c.start for a, c in pairwise(words))
     if overlap and _crossing(words):
         _cross(words, lazy)
     neg = rules.negator_re.search(text) is not None
