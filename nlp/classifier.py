@@ -15,7 +15,7 @@ from nlp.learned import LearnedModel, Table, features
 from nlp.matcher import HYPOTHETICAL, OK, Hit, scan, settle
 from nlp.model import AREAS, CATEGORIES, INTENTS, PLACES, Analysis, LazyExplanation
 from nlp.routing import build_routing, route
-from nlp.rules import RuleSet, load_rules
+from nlp.rules import DIMENSIONS, RuleSet, load_rules
 from nlp.text import new_fast_cut, new_tokenizer, normalize
 
 _HYPO_DROPS = {("intent", "repair"), ("intent", "complaint")}
@@ -93,13 +93,24 @@ class Classifier:
             for w in frozenset().union(*sets):
                 by_word.setdefault(w, []).append(i)
         self._combos_of = {w: tuple(ix) for w, ix in by_word.items()}
+        self._combo_words = frozenset(self._combos_of)
         self.routing = build_routing(routing)
         # numeric thresholds of [decision], as floats (read on every message)
         self._f = {k: float(v) for k, v in rules.decision.items() if isinstance(v, int | float)}
+        # object words imply a repair, complaint-category words a complaint (weakly)
+        self._implies = tuple(
+            (dim, intent, self._f[f"{dim}_implies_factor"], self._f[f"{dim}_implies_cap"])
+            for dim, intent in (("area", "repair"), ("category", "complaint"))
+        )
+        # empty score tables, copied for every message
+        self._zero = {dim: dict.fromkeys(labels, 0.0) for dim, labels in DIMENSIONS.items()}
         # per blended dimension: its learned table, its slice of the head vector (None:
         # summed on demand), and the factor of the rule scores
         self._pick_of: dict[str, tuple[Table, slice | None, float]] = {}
+        self._urgent_at = 0
         if learned is not None:
+            assert learned["urgent"].labels == ("no", "yes")
+            self._urgent_at = learned.spans["urgent"][0]
             for dim in ("intent", "category", "area"):
                 span = learned.spans.get(dim)
                 self._pick_of[dim] = (
@@ -171,12 +182,7 @@ class Classifier:
         """``hits``: the scored hits, settled; ``overlap``: whether any two overlap."""
         d = self.rules.decision
         f = self._f
-        scores: dict[str, dict[str, float]] = {
-            "intent": dict.fromkeys(INTENTS, 0.0),
-            "category": dict.fromkeys(CATEGORIES, 0.0),
-            "area": dict.fromkeys(AREAS, 0.0),
-            "place": dict.fromkeys(PLACES, 0.0),
-        }
+        scores = {dim: zero.copy() for dim, zero in self._zero.items()}
         matched: list[str] = []
         urgent = 0.0
         sarcasm = hypothetical = False
@@ -288,8 +294,8 @@ class Classifier:
                         scores[dim][label] += w
                 fired |= past_fired
         combos_of = self._combos_of
-        candidates = sorted({i for w in fired if w in combos_of for i in combos_of[w]})
-        for i in candidates:
+        in_combos = fired & self._combo_words
+        for i in sorted({i for w in in_combos for i in combos_of[w]}) if in_combos else ():
             combo, sets = self.rules.combos[i], self._combo_sets[i]
             for g in sets:
                 if fired.isdisjoint(g):
@@ -456,20 +462,21 @@ class Classifier:
         self, rule_score: float, learned: tuple[set[str], list[float]], why: list[str] | None
     ) -> float:
         """Log-odds that the message is an emergency: learned words plus the rules."""
-        assert self.learned is not None
         f = self._f
         feats, logits = learned
-        table = self.learned["urgent"]
-        a, b = self.learned.spans["urgent"]
-        z = logits[a:b]
-        odds = z[1] - z[0] + f["learned_urgent_rules"] * rule_score
+        no = self._urgent_at  # the urgent labels ("no", "yes") in the head vector
+        lo = logits[no + 1] - logits[no]
+        odds = lo + f["learned_urgent_rules"] * rule_score
         if rule_score >= f["urgent_threshold"]:
             odds += f["learned_urgent_rule_bonus"]  # emergencies lean towards recall
-        yes = odds >= f["learned_urgent_threshold"]
         if why is not None:
-            words = ", ".join(f"{w}{v:+.2f}" for w, v in table.top_words(feats, "yes"))
+            assert self.learned is not None
+            yes = odds >= f["learned_urgent_threshold"]
+            words = ", ".join(
+                f"{w}{v:+.2f}" for w, v in self.learned["urgent"].top_words(feats, "yes")
+            )
             why.append(
-                f"urgent: learned words {words or 'none'}; log-odds {z[1] - z[0]:+.2f} + "
+                f"urgent: learned words {words or 'none'}; log-odds {lo:+.2f} + "
                 f"rules {rule_score:g} x{f['learned_urgent_rules']:g} = {odds:+.2f} "
                 f"({'urgent' if yes else 'not urgent'} at {f['learned_urgent_threshold']:g})"
             )
@@ -497,11 +504,10 @@ class Classifier:
 
     def _implied(self, scores: dict[str, dict[str, float]], why: list[str] | None) -> None:
         """Object words imply a repair, complaint-category words a complaint (weakly)."""
-        f = self._f
-        for dim, intent in (("area", "repair"), ("category", "complaint")):
+        for dim, intent, factor, cap in self._implies:
             top = max(scores[dim].values())
             if top > 0:
-                bonus = min(top * f[f"{dim}_implies_factor"], f[f"{dim}_implies_cap"])
+                bonus = min(top * factor, cap)
                 scores["intent"][intent] += bonus
                 if why is not None:
                     why.append(f"{dim} words imply {intent}{bonus:+.2g}")

@@ -88,8 +88,10 @@ def settle(rules: RuleSet, text: str, hits: list[Hit], lazy: Bounds) -> tuple[li
     # crossing keywords: the one that agrees with the word segmentation wins
     # (words are sorted by start, so any overlap shows up between neighbours)
     overlap = any(a.end > c.start for a, c in pairwise(words))
-    if overlap and _crossing(words):
-        _cross(words, lazy)
+    if overlap:
+        partners = _crossings(words)
+        if partners is not None:
+            _cross(words, partners, lazy)
     neg = rules.negator_re.search(text) is not None
     after_re = rules.hypothetical_after_re
     hypo_after = after_re is not None and after_re.search(text) is not None
@@ -174,9 +176,11 @@ def _rhetorical(text: str, m: re.Match[str], rules: RuleSet) -> bool:
     return text[m.end() : end.start() if end else len(text)].endswith("吗")
 
 
-def _crossing(words: list[Hit]) -> bool:
-    """Do two keywords cross (overlap without one holding the other)? Words are sorted
-    by start, longest first at the same start."""
+def _crossings(words: list[Hit]) -> list[list[int]] | None:
+    """For every keyword, the indices of the keywords it crosses (overlaps without one
+    holding the other), in list order; None when no two cross. Words are sorted by
+    start, longest first at the same start."""
+    partners: list[list[int]] | None = None
     n = len(words)
     for i in range(n - 1):
         a = words[i]
@@ -186,23 +190,24 @@ def _crossing(words: list[Hit]) -> bool:
             if c.start >= ae:
                 break
             if c.end > ae and c.start > a.start:
-                return True
-    return False
+                if partners is None:
+                    partners = [[] for _ in words]
+                partners[i].append(j)
+                partners[j].append(i)
+    if partners is not None:
+        for p in partners:
+            p.sort()
+    return partners
 
 
-def _cross(words: list[Hit], lazy: Bounds) -> None:
+def _cross(words: list[Hit], partners: list[list[int]], lazy: Bounds) -> None:
     """Of two keywords that cross, drop the one the word segmentation splits."""
-    for a in words:
-        for c in words:
-            if a is c or a.status != OK or c.status != OK:
+    for i, a in enumerate(words):
+        for j in partners[i]:
+            c = words[j]
+            if a.status != OK or c.status != OK:
                 continue
-            if (
-                a.start < c.end
-                and c.start < a.end
-                and not (a.start <= c.start and c.end <= a.end)
-                and not (c.start <= a.start and a.end <= c.end)
-            ):
-                if any(o.contains(a) and o.contains(c) for o in words if o.status == OK):
-                    continue  # both inside a longer phrase (煤气 / 气味 in 煤气味)
-                if not lazy.aligned(a.start, a.end) and lazy.aligned(c.start, c.end):
-                    a.status, a.note = BLOCKED, f"crosses {c.phrase.text}"
+            if any(o.contains(a) and o.contains(c) for o in words if o.status == OK):
+                continue  # both inside a longer phrase (煤气 / 气味 in 煤气味)
+            if not lazy.aligned(a.start, a.end) and lazy.aligned(c.start, c.end):
+                a.status, a.note = BLOCKED, f"crosses {c.phrase.text}"
