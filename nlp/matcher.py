@@ -49,26 +49,22 @@ def scan(rules: RuleSet, text: str, bounds: Bounds) -> list[Hit]:
         node = root.get(ch)
         if node is None:
             continue
-        found: list[Hit] | None = None
+        first = len(hits)
         j = i + 1
         while True:
             p, kids = node
             if p is not None and (
                 p.free or (_latin_ok(text, i, j, p.prefix) if p.latin else bounds.aligned(i, j))
             ):  # a single Chinese character counts as a whole word only, unless free
-                if found is None:
-                    found = [Hit(i, j, p)]
-                else:
-                    found.append(Hit(i, j, p))
+                hits.append(Hit(i, j, p))
             if j >= n or not kids:
                 break
             node = kids.get(text[j])
             if node is None:
                 break
             j += 1
-        if found is not None:
-            found.reverse()
-            hits.extend(found)
+        if len(hits) > first + 1:  # several phrases start here: longest first
+            hits[first:] = reversed(hits[first:])
     return hits
 
 
