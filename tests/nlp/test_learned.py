@@ -10,6 +10,7 @@ import pytest
 
 from nlp import Classifier
 from nlp.cli import DATA_DIR, classify_command
+from nlp.evaluate import cross_validate
 from nlp.learned import BREAKS, NEGATORS, LearnedModel, features, fit, read_labelled, train
 from nlp.rules import DEFAULT_RULES_PATH, RULES_DIR
 
@@ -146,3 +147,48 @@ def test_a_question_with_danger_words_is_asked_about_not_alarmed(clf: Classifier
     assert any("not urgent" in line for line in q.explanation)
     live = clf.analyze("燃气味特别重 我现在该先关阀门还是先开窗？急")
     assert live.urgent
+
+
+def _sample(n_each: int = 40) -> list[dict[str, object]]:
+    """A small labelled sample with emergencies in it, from the shipped sets."""
+    rows = list(read_labelled(sorted(DATA_DIR.glob("batch3*.jsonl"))))
+    urgent = [r for r in rows if r["urgent"]][:n_each]
+    calm = [r for r in rows if not r["urgent"]][: 3 * n_each]
+    return urgent + calm
+
+
+def test_cross_validation_scores_every_message_once_out_of_fold(clf: Classifier) -> None:
+    rows = _sample()
+    cv = cross_validate(clf, rows, folds=2)
+    assert cv.report.n == len(rows)
+    assert cv.threshold == clf.rules.decision["learned_urgent_threshold"]
+    # the sweep at the configured threshold is the report's own urgent figure
+    assert cv.sweep[cv.threshold] == (cv.report.urgent_recall, cv.report.urgent_precision)
+    recalls = [cv.sweep[t][0] for t in sorted(cv.sweep)]
+    assert recalls == sorted(recalls, reverse=True)  # a higher threshold never finds more
+    assert recalls[0] > recalls[-1]
+    best = cv.suggest(recalls[3])
+    assert best is not None and cv.sweep[best][0] >= recalls[3]
+    assert all(cv.sweep[t][0] < recalls[3] for t in cv.sweep if t > best)
+    assert cv.suggest(1.01) is None
+
+
+def test_cross_validation_needs_two_folds_with_a_message_each(clf: Classifier) -> None:
+    rows = _sample(1)
+    with pytest.raises(ValueError, match="folds"):
+        cross_validate(clf, rows[:1], folds=2)
+    with pytest.raises(ValueError, match="folds"):
+        cross_validate(clf, rows, folds=1)
+
+
+def test_cv_command_prints_the_sweep(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "sample.jsonl"
+    data.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in _sample(20)), encoding="utf-8"
+    )
+    assert classify_command(["--cv", str(data), "--folds", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "2-fold cross-validation over 80 messages" in out
+    assert "<- configured" in out
+    assert "highest threshold with urgent recall >= 0.97:" in out
+    assert classify_command(["--cv", str(tmp_path / "missing.jsonl")]) == 2
