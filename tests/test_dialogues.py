@@ -160,7 +160,7 @@ async def test_near_emergency_complaint_asks_about_danger_too(store: Store) -> N
     h = Harness(store)
     await h.load_roster()
     await h.identify()
-    asked = await h.say("楼上往我家漏水漏了三天了，报了好几回没人管，再不来我就打12345")
+    asked = await h.say("楼上漏水漏了一个礼拜了，报了三回没人管，再不来我就打12345")
     assert buttons(asked) == ["safety:yes", "safety:no"]
     replies = await h.say("有危险")
     number = CASE_NUMBER.search(texts(replies))
