@@ -11,7 +11,7 @@ from pathlib import Path
 import jieba
 
 from nlp.bounds import FixedBounds, LazyBounds, Segmenter
-from nlp.learned import LearnedModel, Table, features
+from nlp.learned import URGENT_LABELS, LearnedModel, Table, features
 from nlp.matcher import HYPOTHETICAL, OK, Hit, scan, settle
 from nlp.model import AREAS, CATEGORIES, INTENTS, PLACES, Analysis, LazyExplanation
 from nlp.routing import build_routing, route
@@ -109,7 +109,7 @@ class Classifier:
         self._pick_of: dict[str, tuple[Table, slice | None, float]] = {}
         self._urgent_at = 0
         if learned is not None:
-            assert learned["urgent"].labels == ("no", "yes")
+            assert learned["urgent"].labels == URGENT_LABELS  # ("no", "yes")
             self._urgent_at = learned.spans["urgent"][0]
             for dim in ("intent", "category", "area"):
                 span = learned.spans.get(dim)

@@ -102,14 +102,14 @@ def classify_command(argv: list[str]) -> int:
     return 0
 
 
-def _labelled(files: list[str]) -> list[dict[str, object]] | None:
-    """The labelled rows of ``files`` (default: every set in data/nlp/), or None after
-    printing what is wrong."""
+def _labelled(files: list[str]) -> tuple[list[Path], list[dict[str, object]]] | None:
+    """The labelled sets ``files`` (default: every set in data/nlp/) and their rows, or
+    None after printing what is wrong."""
     from nlp.learned import read_labelled
 
     paths = [Path(f) for f in files] or sorted(DATA_DIR.glob("*.jsonl"))
     try:
-        return list(read_labelled(paths))
+        return paths, list(read_labelled(paths))
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None
@@ -120,11 +120,11 @@ def _cross_validate(files: list[str], rules_path: Path | None, folds: int) -> in
     if clf.rules.learned is None:
         print("error: the rules name no learned file ([meta] learned)", file=sys.stderr)
         return 2
-    rows = _labelled(files)
-    if rows is None:
+    labelled = _labelled(files)
+    if labelled is None:
         return 2
     try:
-        cv = cross_validate(clf, rows, folds=folds)
+        cv = cross_validate(clf, labelled[1], folds=folds)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -142,16 +142,16 @@ def _train(files: list[str], rules_path: Path | None) -> int:
     if target is None:
         print("error: the rules name no learned file ([meta] learned)", file=sys.stderr)
         return 2
-    rows = _labelled(files)
-    if rows is None:
+    labelled = _labelled(files)
+    if labelled is None:
         return 2
+    paths, rows = labelled
     t0 = time.perf_counter()
     model = train(rows, clf.tokens)
     model.dump(target)
     words = {dim: len(t.weights) for dim, t in model.tables.items()}
-    n_files = len(files) or len(list(DATA_DIR.glob("*.jsonl")))
     print(
-        f"trained on {len(rows)} messages from {n_files} files in "
+        f"trained on {len(rows)} messages from {len(paths)} files in "
         f"{time.perf_counter() - t0:.1f} s; words per dimension {words}; wrote {target}"
     )
     return 0

@@ -26,6 +26,20 @@ class Report:
     def accuracy(self, label: str) -> float:
         return self.correct[label] / self.counted[label] if self.counted[label] else 0.0
 
+    def add(self, other: Report) -> None:
+        """Count ``other``'s messages in this report too (folds into one)."""
+        self.n += other.n
+        self.errors += other.errors
+        for mine, theirs in (
+            (self.correct, other.correct),
+            (self.counted, other.counted),
+            (self.urgent, other.urgent),
+            (self.confident, other.confident),
+        ):
+            mine.update(theirs)
+        for label, pairs in other.pairs.items():
+            self.pairs.setdefault(label, Counter()).update(pairs)
+
     @property
     def urgent_recall(self) -> float:
         tp, fn = self.urgent["tp"], self.urgent["fn"]
@@ -185,13 +199,7 @@ def cross_validate(
         held = [rows[i] for i in sorted(test)]
         model = train([r for i, r in enumerate(rows) if i not in test], clf.tokens)
         fold = Classifier(rules, clf.tokenizer, clf.routing, model, fast_cut)
-        part = evaluate(fold, held)
-        report.n += part.n
-        report.errors += part.errors
-        for name in ("correct", "counted", "urgent", "confident"):
-            getattr(report, name).update(getattr(part, name))
-        for label, pairs in part.pairs.items():
-            report.pairs.setdefault(label, Counter()).update(pairs)
+        report.add(evaluate(fold, held))
         for t in SWEEP:
             at = dataclasses.replace(
                 rules, decision={**rules.decision, "learned_urgent_threshold": t}

@@ -174,8 +174,8 @@ def _rhetorical(text: str, m: re.Match[str], rules: RuleSet) -> bool:
 
 def _crossings(words: list[Hit]) -> list[list[int]] | None:
     """For every keyword, the indices of the keywords it crosses (overlaps without one
-    holding the other), in list order; None when no two cross. Words are sorted by
-    start, longest first at the same start."""
+    holding the other), in list order (the outer loop appends them in that order); None
+    when no two cross. Words are sorted by start, longest first at the same start."""
     partners: list[list[int]] | None = None
     n = len(words)
     for i in range(n - 1):
@@ -190,9 +190,6 @@ def _crossings(words: list[Hit]) -> list[list[int]] | None:
                     partners = [[] for _ in words]
                 partners[i].append(j)
                 partners[j].append(i)
-    if partners is not None:
-        for p in partners:
-            p.sort()
     return partners
 
 
