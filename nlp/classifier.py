@@ -159,11 +159,9 @@ class Classifier:
         return self.rules.rhetorical_re.search(norm, cstart, particle) is not None
 
     def _over(self, norm: str) -> bool:
-        """Does the message speak of an earlier event as over (理赔, 太慢了, 有结果了吗),
-        with nothing still going on (还在, 现在 ...)?"""
-        over, ongoing = self.rules.past_over_re, self.rules.past_ongoing_re
-        if over is None or over.search(norm) is None:
-            return False
+        """Is the earlier event a message speaks of over? Yes, unless something says it
+        still goes on (还在, 现在又, 开始, 赶紧 ... : [past] ongoing)."""
+        ongoing = self.rules.past_ongoing_re
         return ongoing is None or ongoing.search(norm) is None
 
     def _explain(self, text: str) -> tuple[str, ...]:
@@ -279,7 +277,7 @@ class Classifier:
                     if why is not None:
                         why.append(f"thanks for a fix: praise{d['fixed_thanks_weight']:+g}")
             elif self._over(norm):
-                # the earlier event is over (理赔, 才来, 有结果了吗 ...): no emergency now,
+                # the earlier event is over (昨晚电梯困人…最后打的119): no emergency now,
                 # but its repair and area words still say what it was about
                 for dim, label, w in deferred:
                     if dim != "urgent":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,6 +167,7 @@ class CrossValidation:
     report: Report  # at the configured urgent threshold
     threshold: float  # the configured one
     sweep: dict[float, tuple[float, float]]  # threshold -> (urgent recall, precision)
+    grouped: bool = False  # whole groups (files) per fold
 
     def suggest(self, recall: float = 0.97) -> float | None:
         """The highest swept threshold whose urgent recall reaches ``recall``."""
@@ -174,29 +175,57 @@ class CrossValidation:
         return max(ok) if ok else None
 
 
+def fold_indices(
+    n: int, folds: int, seed: int = 7, groups: Sequence[str] | None = None
+) -> list[list[int]]:
+    """Row indices of each fold. Without ``groups``: a seeded shuffle dealt round-robin.
+    With ``groups`` (one key per row, e.g. its file): whole groups per fold, largest
+    first into the smallest fold, so no fold's rows share a group with its training rows."""
+    if folds < 2 or n < folds:
+        raise ValueError(f"need at least 2 folds and one message per fold, got {folds}")
+    if groups is None:
+        import random
+
+        order = list(range(n))
+        random.Random(seed).shuffle(order)
+        return [sorted(order[k::folds]) for k in range(folds)]
+    members: dict[str, list[int]] = {}
+    for i, g in enumerate(groups):
+        members.setdefault(g, []).append(i)
+    if len(members) < folds:
+        raise ValueError(f"need at least {folds} groups for {folds} folds, got {len(members)}")
+    out: list[list[int]] = [[] for _ in range(folds)]
+    for g in sorted(members, key=lambda g: (-len(members[g]), g)):
+        min(out, key=len).extend(members[g])
+    return [sorted(ix) for ix in out]
+
+
 def cross_validate(
-    clf: Classifier, rows: list[dict[str, Any]], *, folds: int = 5, seed: int = 7
+    clf: Classifier,
+    rows: list[dict[str, Any]],
+    *,
+    folds: int = 5,
+    seed: int = 7,
+    groups: Sequence[str] | None = None,
 ) -> CrossValidation:
     """K-fold cross-validation of the learned weights (the rules stay as they are): each
     fold is scored by weights fitted to the other folds, at the configured urgent
-    threshold and at every threshold of ``SWEEP``. Deterministic for a given seed."""
+    threshold and at every threshold of ``SWEEP``. Deterministic for a given seed.
+    ``groups`` keeps each group (a file: one writer, one scenario) inside one fold, which
+    is how a new held-out set meets the model (see ``fold_indices``)."""
     import dataclasses
-    import random
 
     from nlp.learned import train
 
-    if folds < 2 or len(rows) < folds:
-        raise ValueError(f"need at least 2 folds and one message per fold, got {folds}")
-    order = list(range(len(rows)))
-    random.Random(seed).shuffle(order)
+    parts = fold_indices(len(rows), folds, seed, groups)
     rules = clf.rules
     fast_cut = clf.segmenter.fast_cut
     configured = float(rules.decision["learned_urgent_threshold"])
     report = Report()
     counts = {t: Counter[str]() for t in SWEEP}
-    for k in range(folds):
-        test = set(order[k::folds])
-        held = [rows[i] for i in sorted(test)]
+    for part in parts:
+        test = set(part)
+        held = [rows[i] for i in part]
         model = train([r for i, r in enumerate(rows) if i not in test], clf.tokens)
         fold = Classifier(rules, clf.tokenizer, clf.routing, model, fast_cut)
         report.add(evaluate(fold, held))
@@ -211,14 +240,14 @@ def cross_validate(
     for t, c in counts.items():
         tp, fp, fn = c["tp"], c["fp"], c["fn"]
         sweep[t] = (tp / (tp + fn) if tp + fn else 1.0, tp / (tp + fp) if tp + fp else 1.0)
-    return CrossValidation(folds, report, configured, sweep)
+    return CrossValidation(folds, report, configured, sweep, groups is not None)
 
 
 def format_cross_validation(cv: CrossValidation, *, recall: float = 0.97) -> str:
     r = cv.report
     lines = [
         f"{cv.folds}-fold cross-validation over {r.n} messages (each scored by weights "
-        "fitted without it)",
+        + ("fitted without its whole file)" if cv.grouped else "fitted without it)"),
         f"at the configured urgent threshold {cv.threshold:g}: intent {r.accuracy('intent'):.3f}, "
         f"category {r.accuracy('category'):.3f}, area {r.accuracy('area'):.3f}, "
         f"urgent recall {r.urgent_recall:.3f} precision {r.urgent_precision:.3f}",

@@ -106,6 +106,19 @@ def settle(rules: RuleSet, text: str, hits: list[Hit], lazy: Bounds) -> tuple[li
         if past
         else set()
     )
+    present_re = rules.past_present_re
+    if past_clauses and present_re is not None:
+        # 前天晚上地库有台车自燃，烟都飘到楼上了: the clauses after a past one go on with
+        # its story, up to one that comes back to now (现在还在冒烟)
+        ends = [*clause_starts[1:], len(text)]
+        story = False
+        for cs, ce in zip(clause_starts, ends, strict=True):
+            if cs in past_clauses:
+                story = True
+            elif story and present_re.search(text, cs, ce) is not None:
+                story = False
+            elif story:
+                past_clauses.add(cs)
     if fixed:
         # 马桶堵了一周，今天总算通了: the clauses up to the fix tell of the fixed defect
         last = bisect_right(clause_starts, fixed[-1].start())

@@ -75,11 +75,14 @@ class RuleSet:
     clause_words: frozenset[str] = frozenset()
     clause_negator_re: re.Pattern[str] | None = None
     hypothetical_after_re: Markers | None = None  # 电梯困人的话 ... ([hypothetical] after)
-    past_over_re: Markers | None = None  # the earlier event is over: 理赔, 才来 ... ([past] over)
-    past_ongoing_re: Markers | None = None  # ... unless it still goes on: 还在, 现在 ...
+    # an earlier event still going on (还在, 现在又, 开始 ...): its urgency counts ([past] ongoing)
+    past_ongoing_re: Markers | None = None
     # a defect told as fixed (修好了, 总算通了 ...): that clause and the ones before it
     # tell of the earlier defect ([past] fixed)
     past_fixed_re: Markers | None = None
+    # the story of an earlier event goes on over the following clauses until one of these
+    # brings it to now (现在, 今天, 刚才 ...: [past] present)
+    past_present_re: Markers | None = None
 
 
 _DECISION_DEFAULTS: dict[str, Any] = {
@@ -111,7 +114,7 @@ _DECISION_DEFAULTS: dict[str, Any] = {
     # the threshold is the highest at which 5-fold cross-validated urgent recall over all
     # the labelled data reaches 0.97 (`anju classify --cv`; docs/nlp.md)
     "learned_urgent_rules": 1.0,
-    "learned_urgent_threshold": 0.0,
+    "learned_urgent_threshold": -0.5,
     "learned_urgent_rule_bonus": 1.5,  # added when the rules alone reach urgent_threshold
     # a question, suggestion, thanks or chit-chat is an emergency only at these log-odds
     # (煤气味好重 是先关阀还是先开窗？ is; 着火了怎么跑 / 建议…免得砸到人 are not)
@@ -305,9 +308,9 @@ def parse_rules(doc: Mapping[str, Any], source: Path | None = None) -> RuleSet:
         clause_words=frozenset(_str_list(doc, "negation", "clause_words")),
         clause_negator_re=re.compile(_alternation(_str_list(doc, "negation", "clause_negators"))),
         hypothetical_after_re=_markers(_str_list(doc, "hypothetical", "after")),
-        past_over_re=_markers(_str_list(doc, "past", "over")),
         past_ongoing_re=_markers(_str_list(doc, "past", "ongoing")),
         past_fixed_re=_markers(_str_list(doc, "past", "fixed")),
+        past_present_re=_markers(_str_list(doc, "past", "present")),
     )
 
 

@@ -120,7 +120,7 @@ async def test_emergency_opens_an_urgent_case_without_a_form(store: Store) -> No
 @pytest.mark.parametrize(
     ("text", "advice"),
     [
-        ("卫生间天花板在滴水，越来越多了", "入户水阀"),  # a repair close to an emergency
+        ("卫生间水管在滴水，好像越来越多", "入户水阀"),  # a repair close to an emergency
         ("请问电梯困人了应该打哪个电话", "不要强行扒门"),  # a question with danger words
     ],
 )
@@ -146,7 +146,7 @@ async def test_near_emergency_without_danger_goes_on_with_the_form(store: Store)
     h = Harness(store)
     await h.load_roster()
     await h.identify()
-    await h.say("卫生间天花板在滴水，越来越多了")
+    await h.say("卫生间水管在滴水，好像越来越多")
     nxt = await h.say("没有")
     assert "时间上门" in texts(nxt) or "位置" in texts(nxt)
     assert not h.staff_new

@@ -10,7 +10,7 @@ import pytest
 
 from nlp import Classifier
 from nlp.cli import DATA_DIR, classify_command
-from nlp.evaluate import cross_validate
+from nlp.evaluate import cross_validate, fold_indices
 from nlp.learned import BREAKS, NEGATORS, LearnedModel, features, fit, read_labelled, train
 from nlp.rules import DEFAULT_RULES_PATH, RULES_DIR
 
@@ -192,3 +192,38 @@ def test_cv_command_prints_the_sweep(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "<- configured" in out
     assert "highest threshold with urgent recall >= 0.97:" in out
     assert classify_command(["--cv", str(tmp_path / "missing.jsonl")]) == 2
+
+
+def test_folds_partition_the_rows_and_keep_groups_whole() -> None:
+    plain = fold_indices(23, 5, seed=3)
+    assert sorted(i for part in plain for i in part) == list(range(23))
+    assert {len(part) for part in plain} == {4, 5}
+    assert plain == fold_indices(23, 5, seed=3) != fold_indices(23, 5, seed=4)
+    groups = ["a"] * 6 + ["b"] * 5 + ["c"] * 4 + ["d"] * 3 + ["e"] * 2
+    parts = fold_indices(len(groups), 2, groups=groups)
+    assert sorted(i for part in parts for i in part) == list(range(len(groups)))
+    for part in parts:  # no group is split between a fold and its training rows
+        inside = {groups[i] for i in part}
+        assert all(groups[i] not in inside for other in parts if other is not part for i in other)
+    # largest first into the smaller fold: a+d+e (11) against b+c (9)
+    assert sorted(len(p) for p in parts) == [9, 11]
+    with pytest.raises(ValueError, match="groups"):
+        fold_indices(4, 3, groups=["x", "x", "y", "y"])
+
+
+def test_cv_by_file_keeps_each_file_in_one_fold(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = _sample(20)
+    files = []
+    for k in range(2):  # urgent and calm messages in both files
+        f = tmp_path / f"part{k}.jsonl"
+        f.write_text(
+            "\n".join(json.dumps(r, ensure_ascii=False) for r in rows[k::2]), encoding="utf-8"
+        )
+        files.append(str(f))
+    assert classify_command(["--cv", *files, "--folds", "2", "--by-file"]) == 0
+    out = capsys.readouterr().out
+    assert "over 80 messages (each scored by weights fitted without its whole file)" in out
+    assert classify_command(["--cv", files[0], "--folds", "2", "--by-file"]) == 2
+    assert "need at least 2 groups" in capsys.readouterr().err

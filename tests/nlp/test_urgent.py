@@ -78,3 +78,23 @@ def test_smell_negation_stays_in_its_clause(clf: Classifier) -> None:
 def test_ongoing_event_stays_urgent(clf: Classifier) -> None:
     # a past marker with an over word, but it still goes on
     assert clf.analyze("上次漏到楼下赔偿还没谈，现在又漏到楼下了").urgent
+
+
+@pytest.mark.parametrize(
+    ("text", "urgent"),
+    [
+        # an earlier emergency told as a complaint, no word of it going on: over
+        ("昨晚电梯困人，按警铃二十分钟都没人应，最后还是打的119，你们值班的人去哪了", False),
+        ("前天晚上地库有台车自燃，烟都飘到楼上了，物业连个通知都没有", False),
+        # the same earlier event, still going on
+        ("昨晚电梯困人到现在还在里面，按警铃都没人应", True),
+        ("昨天开始一股煤气味，到处找不到哪里漏的", True),
+    ],
+)
+def test_an_earlier_emergency_counts_only_while_it_goes_on(
+    clf: Classifier, text: str, urgent: bool
+) -> None:
+    a = clf.analyze(text, explain=True)
+    assert a.urgent is urgent, list(a.explanation)
+    if not urgent:
+        assert "an earlier event that is over: its urgency dropped" in a.explanation
