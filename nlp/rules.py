@@ -114,7 +114,7 @@ _DECISION_DEFAULTS: dict[str, Any] = {
     # the threshold is the highest at which 5-fold cross-validated urgent recall over all
     # the labelled data reaches 0.97 (`anju classify --cv`; docs/nlp.md)
     "learned_urgent_rules": 1.0,
-    "learned_urgent_threshold": -0.5,
+    "learned_urgent_threshold": 0.0,
     "learned_urgent_rule_bonus": 1.5,  # added when the rules alone reach urgent_threshold
     # a question, suggestion, thanks or chit-chat is an emergency only at these log-odds
     # (煤气味好重 是先关阀还是先开窗？ is; 着火了怎么跑 / 建议…免得砸到人 are not)
