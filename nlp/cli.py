@@ -138,8 +138,8 @@ def _cross_validate(
     labelled = _labelled(files)
     if labelled is None:
         return 2
+    _, rows, names = labelled
     try:
-        _, rows, names = labelled
         cv = cross_validate(clf, rows, folds=folds, groups=names if by_file else None)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import random
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -184,8 +185,6 @@ def fold_indices(
     if folds < 2 or n < folds:
         raise ValueError(f"need at least 2 folds and one message per fold, got {folds}")
     if groups is None:
-        import random
-
         order = list(range(n))
         random.Random(seed).shuffle(order)
         return [sorted(order[k::folds]) for k in range(folds)]
@@ -213,8 +212,6 @@ def cross_validate(
     threshold and at every threshold of ``SWEEP``. Deterministic for a given seed.
     ``groups`` keeps each group (a file: one writer, one scenario) inside one fold, which
     is how a new held-out set meets the model (see ``fold_indices``)."""
-    import dataclasses
-
     from nlp.learned import train
 
     parts = fold_indices(len(rows), folds, seed, groups)
@@ -230,7 +227,7 @@ def cross_validate(
         fold = Classifier(rules, clf.tokenizer, clf.routing, model, fast_cut)
         report.add(evaluate(fold, held))
         for t in SWEEP:
-            at = dataclasses.replace(
+            at = replace(
                 rules, decision={**rules.decision, "learned_urgent_threshold": t}
             )
             counts[t].update(
