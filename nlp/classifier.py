@@ -104,18 +104,17 @@ class Classifier:
         )
         # empty score tables, copied for every message
         self._zero = {dim: dict.fromkeys(labels, 0.0) for dim, labels in DIMENSIONS.items()}
-        # per blended dimension: its learned table, its slice of the head vector (None:
-        # summed on demand), and the factor of the rule scores
-        self._pick_of: dict[str, tuple[Table, slice | None, float]] = {}
+        # per blended dimension: its learned table, its slice of the head vector and the
+        # factor of the rule scores
+        self._pick_of: dict[str, tuple[Table, slice, float]] = {}
         self._urgent_at = 0
         if learned is not None:
             assert learned["urgent"].labels == URGENT_LABELS  # ("no", "yes")
             self._urgent_at = learned.spans["urgent"][0]
             for dim in ("intent", "category", "area"):
-                span = learned.spans.get(dim)
                 self._pick_of[dim] = (
                     learned[dim],
-                    slice(*span) if span else None,
+                    slice(*learned.spans[dim]),
                     self._f[f"learned_{dim}_rules"],
                 )
 
@@ -440,8 +439,7 @@ class Classifier:
         returns the best label and its share of the blended probability."""
         feats, head = learned
         table, span, beta = self._pick_of[dim]
-        # category and area are summed only for the complaints and repairs needing them
-        logits = head[span] if span is not None else table.logits(feats)
+        logits = head[span]
         # log-softmax shifts every label alike, so the logits can be blended as they are
         # (the rule scores are in the table's label order: both follow nlp.model)
         blended = list(map(add, logits, map(beta.__mul__, rule_scores.values())))

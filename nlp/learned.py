@@ -112,11 +112,12 @@ class Table:
 
 
 class LearnedModel:
-    """The tables of all dimensions. Intent and urgent are needed for every message, so
-    their weights are also kept side by side in one vector per word (one lookup and one
-    vector addition per word); category and area are added up only when asked for."""
+    """The tables of all dimensions, their weights also kept side by side in one vector
+    per word: one lookup and one vector addition per word give every dimension at once.
+    (Summing 22 columns instead of the 8 of intent and urgent costs about 0.3 us a
+    message; a separate pass for the area or category of a repair or complaint cost 3-6 us.)"""
 
-    HEAD = ("intent", "urgent")
+    HEAD = ("intent", "urgent", "category", "area")
 
     def __init__(self, tables: Mapping[str, Table]) -> None:
         self.tables = dict(tables)
@@ -141,7 +142,7 @@ class LearnedModel:
         return self.tables[dim]
 
     def logits(self, feats: Iterable[str]) -> list[float] | None:
-        """Bias plus the weights of every known word for intent and urgent side by side
+        """Bias plus the weights of every known word for all dimensions side by side
         (``spans[dim]`` says which slice is which); None when no word but punctuation is
         known (pinyin, odd text: the rules decide alone)."""
         if self.words.isdisjoint(feats):

@@ -89,6 +89,7 @@ def test_ongoing_event_stays_urgent(clf: Classifier) -> None:
         # the same earlier event, still going on
         ("昨晚电梯困人到现在还在里面，按警铃都没人应", True),
         ("昨天开始一股煤气味，到处找不到哪里漏的", True),
+        ("昨天一股煤气味，今天越来越重", True),  # getting worse: it goes on
     ],
 )
 def test_an_earlier_emergency_counts_only_while_it_goes_on(
@@ -96,5 +97,43 @@ def test_an_earlier_emergency_counts_only_while_it_goes_on(
 ) -> None:
     a = clf.analyze(text, explain=True)
     assert a.urgent is urgent, list(a.explanation)
-    if not urgent:
-        assert "an earlier event that is over: its urgency dropped" in a.explanation
+    over = "an earlier event that is over: its urgency dropped" in a.explanation
+    assert over is not urgent, list(a.explanation)
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        # the danger is over or under control, or the owner can wait
+        ("厨房插座冒了一下烟 插头已经拔了 烟没了 还有点焦味 麻烦来看下", "烟没了"),
+        ("开关面板烧黑了一块 现在已经不用那个开关了 找个时间来换", "找个时间"),
+        ("电梯突然往下溜了一段 现在人已经出来了 赶紧检修一下", "人已经出来"),
+        ("配电箱里一个开关烧黑了 没冒烟 想请师傅来换一下", "没冒烟"),
+        ("洗手盆下面水管崩了 我把总阀关了 现在家里没水用", "把总阀关了"),
+        ("電錶箱成日有啲噼啪聲 冇冒煙 想搵人嚟睇下", "冇冒烟"),  # Cantonese 冇
+        # a fire that might happen one day: a complaint about risk
+        ("电动车天天推上楼充电 物业不管 哪天着火了算谁的", "哪天着火"),
+        ("消防通道被车堵死了 真着火了消防车都进不来", "真着火"),
+    ],
+)
+def test_all_clear_and_risk_words(clf: Classifier, text: str, word: str) -> None:
+    a = clf.analyze(text, explain=True)
+    assert word in a.matched, list(a.explanation)
+    assert not a.urgent, list(a.explanation)
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("有人放烟花把绿化带点着了 火还在烧", "火还在烧"),
+        ("3号楼电梯冲顶了 门打不开 里面有人", "冲顶"),
+        ("楼下有人打架 已经见血了 保安快来", "见血"),
+        ("整栋楼停电了 楼道里黑咕隆咚的", "黑咕隆咚"),  # power cut + dark
+        ("热水器下面的管子漏得跟瀑布似的", "瀑布"),
+        ("flat 1203 CO alarm going off, we feel dizzy", "co alarm"),
+    ],
+)
+def test_more_emergency_words(clf: Classifier, text: str, word: str) -> None:
+    a = clf.analyze(text, explain=True)
+    assert word in a.matched, list(a.explanation)
+    assert a.urgent, list(a.explanation)
