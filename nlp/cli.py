@@ -128,17 +128,29 @@ def _labelled(files: list[str]) -> tuple[list[Path], list[dict[str, object]], li
     return paths, rows, names
 
 
+def _with_labelled(
+    files: list[str], rules_path: Path | None
+) -> tuple[Classifier, Path, list[Path], list[dict[str, object]], list[str]] | None:
+    """The classifier, the learned file its rules name, and the labelled sets (``_labelled``),
+    or None after printing what is wrong: what --train and --cv both start from."""
+    clf = Classifier.load(rules_path)
+    target = clf.rules.learned
+    if target is None:
+        print("error: the rules name no learned file ([meta] learned)", file=sys.stderr)
+        return None
+    labelled = _labelled(files)
+    if labelled is None:
+        return None
+    return (clf, target, *labelled)
+
+
 def _cross_validate(
     files: list[str], rules_path: Path | None, folds: int, *, by_file: bool = False
 ) -> int:
-    clf = Classifier.load(rules_path)
-    if clf.rules.learned is None:
-        print("error: the rules name no learned file ([meta] learned)", file=sys.stderr)
+    setup = _with_labelled(files, rules_path)
+    if setup is None:
         return 2
-    labelled = _labelled(files)
-    if labelled is None:
-        return 2
-    _, rows, names = labelled
+    clf, _, _, rows, names = setup
     try:
         cv = cross_validate(clf, rows, folds=folds, groups=names if by_file else None)
     except ValueError as exc:
@@ -153,15 +165,10 @@ def _train(files: list[str], rules_path: Path | None) -> int:
 
     from nlp.learned import train
 
-    clf = Classifier.load(rules_path)
-    target = clf.rules.learned
-    if target is None:
-        print("error: the rules name no learned file ([meta] learned)", file=sys.stderr)
+    setup = _with_labelled(files, rules_path)
+    if setup is None:
         return 2
-    labelled = _labelled(files)
-    if labelled is None:
-        return 2
-    paths, rows, _ = labelled
+    clf, target, paths, rows, _ = setup
     t0 = time.perf_counter()
     model = train(rows, clf.tokens)
     model.dump(target)

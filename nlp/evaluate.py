@@ -227,9 +227,7 @@ def cross_validate(
         fold = Classifier(rules, clf.tokenizer, clf.routing, model, fast_cut)
         report.add(evaluate(fold, held))
         for t in SWEEP:
-            at = replace(
-                rules, decision={**rules.decision, "learned_urgent_threshold": t}
-            )
+            at = replace(rules, decision={**rules.decision, "learned_urgent_threshold": t})
             counts[t].update(
                 evaluate(Classifier(at, clf.tokenizer, clf.routing, model, fast_cut), held).urgent
             )

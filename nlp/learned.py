@@ -130,13 +130,11 @@ class LearnedModel:
         heads = [self.tables[d] for d in self.HEAD]
         self.bias = tuple(b for t in heads for b in t.bias)
         zero = [(0.0,) * len(t.labels) for t in heads]
-        words = set().union(*(t.weights for t in heads))
         self.head: dict[str, tuple[float, ...]] = {
             w: tuple(x for t, z in zip(heads, zero, strict=True) for x in t.weights.get(w, z))
-            for w in words
+            for w in set().union(*(t.weights for t in heads))
         }
-        every = set().union(*(t.weights for t in self.tables.values()))
-        self.words = frozenset(w for w in every if w[0] != "P")  # punctuation aside
+        self.words = frozenset(w for w in self.head if w[0] != "P")  # punctuation aside
 
     def __getitem__(self, dim: str) -> Table:
         return self.tables[dim]
